@@ -1,0 +1,92 @@
+"""The ``stretchd`` command line: one Typer app, one error handler, commands registered per feature."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from stretchd import __version__
+from stretchd.errors import EX_USAGE, StretchdError
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"stretchd {__version__}")
+        raise typer.Exit()
+
+
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Psoas-stretch reminders and a habit tracker for low-back and hip pain."""
+
+
+# Each feature module registers its commands when imported. They import only typer at the top,
+# so that `stretchd done` does not pay for the scheduler, D-Bus or the chart renderer.
+from stretchd.cli import core_cmds, daemon_cmds, guide_cmds, pain_cmds, service_cmds  # noqa: E402, F401
+from stretchd.cli.registry import ADDERS  # noqa: E402
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The Typer app; with ``only``, just that command (building all of them costs ~20 ms)."""
+    app = typer.Typer(
+        name="stretchd",
+        help="Psoas-stretch reminders and a habit tracker for low-back and hip pain.",
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    for name, add in ADDERS.items():
+        if only is None or name == only:
+            add(app)
+    return app
+
+
+def err(message: str) -> None:
+    click.echo(f"stretchd: {message}", err=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; every error a user can cause becomes one line on stderr and an exit status."""
+    if hasattr(signal, "SIGXFSZ"):
+        # A file-size limit must surface as an error we report, not kill us mid-write.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    args = list(sys.argv[1:] if argv is None else argv)
+    only = args[0] if args and args[0] in ADDERS else None
+    command = typer.main.get_command(build_app(only))
+    try:
+        result = command.main(args=args, prog_name="stretchd", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        return EX_USAGE
+    except click.UsageError as exc:
+        path = exc.ctx.command_path if exc.ctx else "stretchd"
+        err(f"error: {exc.format_message()} (see '{path} --help')")
+        return EX_USAGE
+    except click.ClickException as exc:
+        err(f"error: {exc.format_message()}")
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err("aborted")
+        return 130
+    except StretchdError as exc:
+        err(f"error: {exc}")
+        if exc.hint:
+            err(f"hint: {exc.hint}")
+        return exc.exit_code
+    except BrokenPipeError:
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.flush()
+    return result if isinstance(result, int) else 0

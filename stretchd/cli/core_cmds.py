@@ -1,0 +1,386 @@
+"""CLI commands for logging, history, stats, routines, config and schedule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from stretchd.cli import registry
+from stretchd.cli.common import echo_json, load_context, poke_daemon
+
+Level = Annotated[Optional[int], typer.Option(min=0, max=10, help="Pain level 0..10.", show_default=False)]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+@registry.command("done")
+def done(
+    routine: Annotated[
+        Optional[str],
+        typer.Argument(
+            help="gentle or deep; default: the routine of the current or next reminder.", show_default=False
+        ),
+    ] = None,
+    at: Annotated[
+        Optional[str],
+        typer.Option(
+            "--at", help="When: HH:MM, 'yesterday HH:MM', -90m, -2h, -1d, or an ISO date/time.", show_default=False
+        ),
+    ] = None,
+    pain_before: Annotated[
+        Optional[int], typer.Option("--pain-before", min=0, max=10, help="Pain before, 0..10.", show_default=False)
+    ] = None,
+    pain_after: Annotated[
+        Optional[int], typer.Option("--pain-after", min=0, max=10, help="Pain after, 0..10.", show_default=False)
+    ] = None,
+    note: Annotated[Optional[str], typer.Option("--note", help="A short note.", show_default=False)] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Log a completed stretch."""
+    from stretchd import render, services
+
+    ctx = load_context()
+    entry, summary = services.log_stretch(
+        ctx, routine=routine, at=at, pain_before=pain_before, pain_after=pain_after, note=note
+    )
+    poke_daemon(ctx.paths, "stretch logged")
+    if as_json:
+        out = render.summary_json(summary)
+        echo_json({"entry": entry.to_dict(), "today": out["today"], "current_streak": summary.current_streak,
+                   "best_streak": summary.best_streak})  # fmt: skip
+        return
+    typer.echo(render.logged_line(entry))
+    typer.echo(render.progress_line(summary))
+
+
+@registry.command("undo")
+def undo(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove the most recently logged entry, after showing it."""
+    from stretchd import render, services
+
+    ctx = load_context()
+    last = services.last_entry(ctx)
+    if last is None:
+        typer.echo("Nothing to undo: the history is empty.")
+        return
+    typer.echo(f"Most recent entry: {render.entry_line(last)}")
+    if not yes and not typer.confirm("Remove it?", default=False):
+        typer.echo("Kept.")
+        raise typer.Exit(1)
+    services.undo(ctx, last)
+    poke_daemon(ctx.paths, "entry removed")
+    typer.echo("Removed.")
+
+
+@registry.command("skip")
+def skip(
+    date: Annotated[
+        Optional[str],
+        typer.Option(
+            "--date", help="The day to excuse (default today): an ISO date, 'yesterday', ...", show_default=False
+        ),
+    ] = None,
+    reason: Annotated[
+        Optional[str], typer.Option("--reason", help="Why (sick, travel, ...).", show_default=False)
+    ] = None,
+) -> None:
+    """Excuse a whole day: it neither breaks nor extends your streak."""
+    from stretchd import services
+
+    ctx = load_context()
+    entry = services.skip_day(ctx, date, reason)
+    poke_daemon(ctx.paths, "day skipped")
+    assert entry.day is not None
+    typer.echo(
+        f"Excused {entry.day.isoformat()}{f' ({entry.note})' if entry.note else ''}: it will not break your streak."
+    )
+
+
+@registry.command("history")
+def history(
+    since: Annotated[
+        Optional[str],
+        typer.Option("--since", help="Only entries from then on (same forms as done --at).", show_default=False),
+    ] = None,
+    as_json: JsonFlag = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+) -> None:
+    """Show what you logged, oldest first."""
+    from stretchd import render, services
+
+    ctx = load_context()
+    entries = services.history(ctx, since)
+    if as_json:
+        echo_json([e.to_dict() for e in entries])
+    elif as_csv:
+        typer.echo(services.export_text(entries, "csv"), nl=False)
+    elif not entries:
+        typer.echo("No entries yet. Log a stretch with `stretchd done`.")
+    else:
+        for e in entries:
+            typer.echo(render.entry_line(e))
+
+
+@registry.command("export")
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "json",
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.", show_default=False)
+    ] = None,
+) -> None:
+    """Export the whole history (importable with `stretchd import`)."""
+    from stretchd import services
+    from stretchd.errors import UsageError
+    from stretchd.fsutil import atomic_write
+
+    if fmt not in ("csv", "json"):
+        raise UsageError(f"--format must be csv or json, got {fmt!r}")
+    ctx = load_context()
+    text = services.export_text(ctx.store.entries(), fmt)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        atomic_write(output.expanduser().absolute(), text.encode("utf-8"))
+        typer.echo(f"Wrote {output} (private: mode 0600).")
+
+
+@registry.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A file written by `stretchd export` (CSV or JSON).")],
+) -> None:
+    """Import an export; entries already present are left alone, so importing twice adds nothing."""
+    from stretchd import services
+
+    ctx = load_context()
+    added, present = services.import_entries(ctx, file)
+    poke_daemon(ctx.paths, "history imported")
+    typer.echo(f"Imported {added} new entr{'y' if added == 1 else 'ies'}; {present} already present.")
+
+
+@registry.command("stats")
+def stats(
+    days: Annotated[int, typer.Option("--days", help="Days shown in the calendar.")] = 56,
+    as_json: JsonFlag = False,
+) -> None:
+    """Today's progress, streaks, adherence, habit score and a calendar heatmap (alias: streak)."""
+    from stretchd import render, services
+    from stretchd.cli import extensions
+
+    ctx = load_context()
+    summary = services.stats(ctx, days)
+    if as_json:
+        data = render.summary_json(summary)
+        for hook in extensions.STATS_JSON:
+            data.update(hook(ctx))
+        echo_json(data)
+        return
+    if render.use_color():
+        render.print_stats_rich(summary)
+    else:
+        typer.echo(render.stats_text(summary))
+    for text_hook in extensions.STATS_TEXT:
+        text = text_hook(ctx)
+        if text:
+            typer.echo("")
+            typer.echo(text)
+
+
+registry.command("streak", help="Alias of `stats`.")(stats)
+
+
+@registry.command("routines")
+def routines_cmd(
+    routine: Annotated[Optional[str], typer.Argument(help="Show this routine in full.", show_default=False)] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the built-in routines, or show one with its steps and cautions."""
+    import dataclasses
+
+    from stretchd import render, services
+    from stretchd.core import routines
+
+    chosen = [routines.get(services.check_routine(routine))] if routine else list(routines.ROUTINES.values())
+    if as_json:
+        echo_json({"routines": [dataclasses.asdict(r) for r in chosen], "cautions": list(routines.CAUTIONS)})
+        return
+    if routine:
+        typer.echo(render.routine_text(chosen[0]))
+        return
+    for r in chosen:
+        typer.echo(f"{r.id:<7} {r.name}")
+        typer.echo(f"        {r.summary}")
+    typer.echo("")
+    typer.echo("Show one in full: stretchd routines deep")
+    typer.echo("")
+    typer.echo(render.cautions_text())
+
+
+# ---------------------------------------------------------------- config
+
+config_app = typer.Typer(help="Show, check and change the configuration.", no_args_is_help=True)
+registry.group("config", config_app)
+
+
+@config_app.command("path")
+def config_path() -> None:
+    """Print where the config and data files live."""
+    from stretchd.paths import resolve
+
+    p = resolve()
+    typer.echo(f"config   {p.config_file}")
+    typer.echo(f"data     {p.data_file}")
+    typer.echo(f"runtime  {p.runtime_dir}")
+
+
+def _effective(settings: object) -> dict[str, object]:
+    from stretchd.config import Settings
+
+    assert isinstance(settings, Settings)
+    out: dict[str, object] = dict(settings.values)
+    out["reminders"] = [{"time": r.label, "routine": r.routine} for r in settings.reminders]
+    return out
+
+
+@config_app.command("show")
+def config_show(as_json: JsonFlag = False) -> None:
+    """Print the effective configuration (your file merged over the defaults)."""
+    from stretchd import config
+    from stretchd.paths import resolve
+
+    paths = resolve()
+    settings = config.load(paths.config_file)
+    data = _effective(settings)
+    if as_json:
+        echo_json(data)
+        return
+    typer.echo(f"# {paths.config_file}{'' if paths.config_file.exists() else ' (not created yet: defaults)'}")
+    for key, value in data.items():
+        if key == "reminders":
+            continue
+        suffix = f"  (= {settings.daily_target})" if key == "daily_target" and value == "auto" else ""
+        typer.echo(f"{key} = {json.dumps(value)}{suffix}")
+    for r in settings.reminders:
+        typer.echo(f"reminder {r.label} {r.routine}")
+    for w in settings.warnings:
+        typer.echo(f"warning: {w}", err=True)
+
+
+@config_app.command("get")
+def config_get(key: Annotated[str, typer.Argument(help="A dotted key, e.g. pain.severe.")]) -> None:
+    """Print one setting's effective value."""
+    from stretchd import config
+    from stretchd.errors import UsageError
+    from stretchd.paths import resolve
+
+    data = _effective(config.load(resolve().config_file))
+    if key not in data:
+        raise UsageError(f"unknown config key {key!r} (see `stretchd config show` for the keys)")
+    value = data[key]
+    typer.echo(value if isinstance(value, str) else json.dumps(value))
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="A dotted key, e.g. reminder.nudge_minutes.")],
+    value: Annotated[str, typer.Argument(help="The new value.")],
+) -> None:
+    """Change one setting (comments in the file are kept; a running daemon reloads)."""
+    from stretchd import services
+    from stretchd.paths import resolve
+
+    paths = resolve()
+    new = services.config_set(paths, key, value)
+    typer.echo(f"{key} = {json.dumps(new)}")
+    poke_daemon(paths, "config changed")
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Validate the config file; every problem is listed with its key and line."""
+    from stretchd import config
+    from stretchd.errors import ConfigError
+    from stretchd.paths import resolve
+
+    path = resolve().config_file
+    try:
+        settings = config.load(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{path}: {problem}", err=True)
+        raise typer.Exit(2) from None
+    for w in settings.warnings:
+        typer.echo(f"{path}: warning: {w}", err=True)
+    typer.echo(f"{path}: ok" if path.exists() else f"{path} does not exist: using the defaults (ok)")
+
+
+# ---------------------------------------------------------------- schedule
+
+schedule_app = typer.Typer(help="List, add and remove reminder times.", no_args_is_help=True)
+registry.group("schedule", schedule_app)
+
+
+@schedule_app.command("list")
+def schedule_list(as_json: JsonFlag = False) -> None:
+    """List the reminder times and their routines."""
+    from stretchd import config
+    from stretchd.paths import resolve
+
+    settings = config.load(resolve().config_file)
+    if as_json:
+        echo_json({"reminders": [{"time": r.label, "routine": r.routine} for r in settings.reminders],
+                   "daily_target": settings.daily_target})  # fmt: skip
+        return
+    if not settings.reminders:
+        typer.echo("No reminder times. Add one: stretchd schedule add 08:00")
+    for r in settings.reminders:
+        typer.echo(f"{r.label}  {r.routine}")
+    typer.echo(f"Daily target: {settings.daily_target}")
+
+
+def _clock(text: str) -> object:
+    from stretchd.core.timeparse import TimeParseError, parse_clock
+    from stretchd.errors import UsageError
+
+    try:
+        return parse_clock(text)
+    except TimeParseError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@schedule_app.command("add")
+def schedule_add(
+    time: Annotated[str, typer.Argument(help="HH:MM, HH:MM:SS, 8am or 6:30pm.")],
+    routine: Annotated[str, typer.Option("--routine", "-r", help="deep or gentle.")] = "deep",
+) -> None:
+    """Add a reminder time."""
+    from datetime import time as time_t
+
+    from stretchd import services
+    from stretchd.paths import resolve
+
+    clock = _clock(time)
+    assert isinstance(clock, time_t)
+    paths = resolve()
+    settings = services.schedule_change(paths, add=(clock, routine))
+    typer.echo(f"Reminders: {', '.join(f'{r.label} {r.routine}' for r in settings.reminders)}")
+    poke_daemon(paths, "schedule changed")
+
+
+@schedule_app.command("remove")
+def schedule_remove(time: Annotated[str, typer.Argument(help="The reminder time to remove.")]) -> None:
+    """Remove a reminder time."""
+    from datetime import time as time_t
+
+    from stretchd import services
+    from stretchd.paths import resolve
+
+    clock = _clock(time)
+    assert isinstance(clock, time_t)
+    paths = resolve()
+    settings = services.schedule_change(paths, remove=clock)
+    typer.echo(f"Reminders: {', '.join(f'{r.label} {r.routine}' for r in settings.reminders) or 'none'}")
+    poke_daemon(paths, "schedule changed")

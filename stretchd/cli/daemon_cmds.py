@@ -1,0 +1,5 @@
+"""CLI commands for the daemon feature (filled in by its issue)."""
+
+from __future__ import annotations
+
+from stretchd.cli import registry  # noqa: F401  (commands register with @registry.command)

@@ -1,0 +1,29 @@
+"""Where each feature's module registers its commands, so ``main`` builds only the one it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+F = TypeVar("F", bound=Callable[..., Any])
+ADDERS: dict[str, Callable[[typer.Typer], None]] = {}
+
+
+def command(name: str, **kwargs: Any) -> Callable[[F], F]:
+    """Register a top-level command (like ``app.command``), added to the app on demand."""
+
+    def decorate(fn: F) -> F:
+        def add(app: typer.Typer) -> None:
+            app.command(name, **kwargs)(fn)
+
+        ADDERS[name] = add
+        return fn
+
+    return decorate
+
+
+def group(name: str, sub_app: typer.Typer) -> None:
+    """Register a sub-command group such as ``config`` or ``schedule``."""
+    ADDERS[name] = lambda app: app.add_typer(sub_app, name=name)
