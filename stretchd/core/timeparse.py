@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 _CLOCK_24 = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _CLOCK_12 = re.compile(r"^(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([ap])\.?m\.?$", re.IGNORECASE)
@@ -66,7 +66,8 @@ def localize(naive: datetime, tz: tzinfo) -> datetime:
     """Attach the local zone to a wall-clock time; a time in a DST gap moves forward past it."""
     aware = naive.replace(tzinfo=tz)
     # Round-trip through UTC: a nonexistent wall time (spring-forward gap) normalises forward.
-    return aware.astimezone(tz) if aware.utcoffset() is not None else aware
+    # (astimezone(tz) alone is a no-op when the zone is already tz.)
+    return aware.astimezone(timezone.utc).astimezone(tz)
 
 
 def at_local(day: date, clock: time, tz: tzinfo) -> datetime:
