@@ -40,15 +40,17 @@ def server_info(conn: Any = None) -> ServerInfo:
     """Name, version and capabilities of the notification server; raises OSError/DBusErrorResponse."""
     from jeepney import new_method_call
     from jeepney.io.blocking import open_dbus_connection
+    from jeepney.wrappers import unwrap_msg
 
     own = conn is None
     conn = conn or open_dbus_connection(bus="SESSION")
     try:
         addr = _address()
-        name, vendor, version, spec = conn.send_and_get_reply(
-            new_method_call(addr, "GetServerInformation"), timeout=TIMEOUT
-        ).body
-        (caps,) = conn.send_and_get_reply(new_method_call(addr, "GetCapabilities"), timeout=TIMEOUT).body
+        # unwrap_msg raises DBusErrorResponse for an error reply (e.g. ServiceUnknown).
+        name, vendor, version, spec = unwrap_msg(
+            conn.send_and_get_reply(new_method_call(addr, "GetServerInformation"), timeout=TIMEOUT)
+        )
+        (caps,) = unwrap_msg(conn.send_and_get_reply(new_method_call(addr, "GetCapabilities"), timeout=TIMEOUT))
         return ServerInfo(name, vendor, version, spec, tuple(caps))
     finally:
         if own:
@@ -62,6 +64,7 @@ def send(n: Notification) -> Delivery:
     try:
         from jeepney import DBusErrorResponse, new_method_call
         from jeepney.io.blocking import open_dbus_connection
+        from jeepney.wrappers import unwrap_msg
     except ImportError as exc:  # pragma: no cover - jeepney is a dependency
         return Delivery("error", "dbus", detail=f"jeepney is missing: {exc}")
     try:
@@ -73,10 +76,11 @@ def send(n: Notification) -> Delivery:
             info = server_info(conn)
         except DBusErrorResponse as exc:
             return Delivery("no-server", "dbus", detail=f"no notification server on the session bus ({exc.name})")
-        reply = conn.send_and_get_reply(
-            new_method_call(_address(), "Notify", "susssasa{sv}i", notify_args(n, info)), timeout=TIMEOUT
+        (nid,) = unwrap_msg(
+            conn.send_and_get_reply(
+                new_method_call(_address(), "Notify", "susssasa{sv}i", notify_args(n, info)), timeout=TIMEOUT
+            )
         )
-        (nid,) = reply.body
         return Delivery("delivered", "dbus", int(nid), detail=f"{info.name} {info.version}")
     except DBusErrorResponse as exc:
         return Delivery("error", "dbus", detail=f"Notify failed: {exc.name}: {exc.data}")
