@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -13,19 +14,15 @@ from stretchd.core.stats import SCORE_DECAY, summarize
 
 TODAY = date(2026, 11, 24)
 TZ = timezone(timedelta(hours=1))
-_n = 0
+_ids = itertools.count(1)
 
 
 def stretch(day: date, hour: int = 8) -> Entry:
-    global _n
-    _n += 1
-    return Entry(f"s{_n}", "stretch", datetime.combine(day, time(hour), TZ), routine="deep")
+    return Entry(f"s{next(_ids)}", "stretch", datetime.combine(day, time(hour), TZ), routine="deep")
 
 
 def skip(day: date) -> Entry:
-    global _n
-    _n += 1
-    return Entry(f"k{_n}", "skip", datetime.combine(day, time(7), TZ), day=day)
+    return Entry(f"k{next(_ids)}", "skip", datetime.combine(day, time(7), TZ), day=day)
 
 
 def days_ago(n: int) -> date:
