@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 import re
 import sys
-import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from stretchd.core.routines import ROUTINE_IDS
 from stretchd.core.timeparse import TimeParseError, format_clock, parse_clock
@@ -22,8 +21,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(NamedTuple):
     """One setting: its dotted key, type, default, range and the comment shown in the example."""
 
     key: str
@@ -75,8 +73,9 @@ SPEC_BY_KEY: dict[str, Spec] = {s.key: s for s in SPECS}
 REMINDER_KEYS = ("time", "routine")
 
 
-@dataclass(frozen=True)
-class Reminder:
+class Reminder(NamedTuple):
+    """One reminder time and the routine it asks for."""
+
     time: time
     routine: str
 
@@ -274,6 +273,8 @@ def _toml_value(value: Any) -> str:
 
 def example_text() -> str:
     """The documented example config: every setting with its default and what it does."""
+    import textwrap
+
     out = [
         "# stretchd configuration. Every setting is optional; the values shown are the defaults.",
         "# Check it with `stretchd config check`; change it with `stretchd config set KEY VALUE`",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 APP = "stretchd"
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):
     """Every location stretchd reads or writes."""
 
     config_dir: Path

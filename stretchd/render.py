@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stretchd.core.model import Entry
-from stretchd.core.routines import CAUTIONS, Routine
-from stretchd.core.stats import DayStat, Summary
+if TYPE_CHECKING:
+    from stretchd.core.model import Entry
+    from stretchd.core.routines import Routine
+    from stretchd.core.stats import DayStat, Summary
 
 
 def plural(n: int, word: str) -> str:
@@ -175,4 +176,6 @@ def routine_text(r: Routine, *, cautions: bool = True) -> str:
 
 
 def cautions_text() -> str:
+    from stretchd.core.routines import CAUTIONS
+
     return "Cautions:\n" + "\n".join(f"  ! {c}" for c in CAUTIONS)

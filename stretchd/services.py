@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -23,15 +22,15 @@ from stretchd.store import Store, new_uid
 FUTURE_TOLERANCE = timedelta(minutes=1)  # clock skew between a click and the write
 
 
-@dataclass
 class Context:
     """Everything a command needs, wired once (the CLI's composition root)."""
 
-    paths: Paths
-    settings: Settings
-    store: Store
-    tz: tzinfo
-    now: datetime
+    def __init__(self, paths: Paths, settings: Settings, store: Store, tz: tzinfo, now: datetime) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.store = store
+        self.tz = tz
+        self.now = now
 
     @classmethod
     def load(cls, *, now: datetime | None = None) -> Context:

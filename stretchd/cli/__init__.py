@@ -26,14 +26,40 @@ def _root(
     """Psoas-stretch reminders and a habit tracker for low-back and hip pain."""
 
 
-# Each feature module registers its commands when imported. They import only typer at the top,
-# so that `stretchd done` does not pay for the scheduler, D-Bus or the chart renderer.
-from stretchd.cli import core_cmds, daemon_cmds, guide_cmds, pain_cmds, service_cmds  # noqa: E402, F401
-from stretchd.cli.registry import ADDERS  # noqa: E402
+# Which module defines each top-level command. Only the module of the command being run is
+# imported (each import and each Typer command built costs start-up time, a product feature);
+# `stretchd --help` imports them all. tests/test_cli_registry.py keeps this table true.
+COMMAND_MODULES: dict[str, str] = {
+    "done": "core_cmds",
+    "undo": "core_cmds",
+    "skip": "core_cmds",
+    "history": "core_cmds",
+    "export": "core_cmds",
+    "import": "core_cmds",
+    "stats": "core_cmds",
+    "streak": "core_cmds",
+    "routines": "core_cmds",
+    "config": "config_cmds",
+    "schedule": "config_cmds",
+}
+FEATURE_MODULES: tuple[str, ...] = (
+    "core_cmds",
+    "config_cmds",
+    "pain_cmds",
+    "guide_cmds",
+    "daemon_cmds",
+    "service_cmds",
+)
 
 
 def build_app(only: str | None = None) -> typer.Typer:
     """The Typer app; with ``only``, just that command (building all of them costs ~20 ms)."""
+    import importlib
+
+    from stretchd.cli.registry import ADDERS
+
+    for module in [COMMAND_MODULES[only]] if only in COMMAND_MODULES else FEATURE_MODULES:
+        importlib.import_module(f"stretchd.cli.{module}")
     app = typer.Typer(
         name="stretchd",
         help="Psoas-stretch reminders and a habit tracker for low-back and hip pain.",
@@ -60,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A file-size limit must surface as an error we report, not kill us mid-write.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     args = list(sys.argv[1:] if argv is None else argv)
-    only = args[0] if args and args[0] in ADDERS else None
+    only = args[0] if args and args[0] in COMMAND_MODULES else None
     command = typer.main.get_command(build_app(only))
     try:
         result = command.main(args=args, prog_name="stretchd", standalone_mode=False)

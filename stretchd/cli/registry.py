@@ -9,6 +9,7 @@ import typer
 
 F = TypeVar("F", bound=Callable[..., Any])
 ADDERS: dict[str, Callable[[typer.Typer], None]] = {}
+OWNERS: dict[str, str] = {}  # command name -> the module that registered it
 
 
 def command(name: str, **kwargs: Any) -> Callable[[F], F]:
@@ -19,6 +20,7 @@ def command(name: str, **kwargs: Any) -> Callable[[F], F]:
             app.command(name, **kwargs)(fn)
 
         ADDERS[name] = add
+        OWNERS[name] = fn.__module__
         return fn
 
     return decorate
@@ -26,4 +28,8 @@ def command(name: str, **kwargs: Any) -> Callable[[F], F]:
 
 def group(name: str, sub_app: typer.Typer) -> None:
     """Register a sub-command group such as ``config`` or ``schedule``."""
+    import inspect
+
     ADDERS[name] = lambda app: app.add_typer(sub_app, name=name)
+    caller = inspect.currentframe()
+    OWNERS[name] = caller.f_back.f_globals["__name__"] if caller and caller.f_back else "?"

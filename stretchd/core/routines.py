@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Routine:
+class Routine(NamedTuple):
+    """A built-in routine: how to do it, in steps, with its holds and rounds."""
+
     id: str
     name: str
     position: str
