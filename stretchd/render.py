@@ -29,7 +29,8 @@ def progress_line(s: Summary) -> str:
     return line
 
 
-def logged_line(e: Entry) -> str:
+def logged_line(e: Entry, today: date | None = None) -> str:
+    """``Logged deep stretch at 08:12`` (+ the date when it is not ``today``, + pain change)."""
     when = e.at.strftime("%H:%M")
     extra = []
     if e.pain_before is not None or e.pain_after is not None:
@@ -37,7 +38,8 @@ def logged_line(e: Entry) -> str:
         after = "?" if e.pain_after is None else e.pain_after
         extra.append(f"pain {before} -> {after}")
     tail = f" ({', '.join(extra)})" if extra else ""
-    return f"Logged {e.routine} stretch at {when}{'' if e.at.date() == date.today() else ' on ' + e.at.date().isoformat()}{tail}."
+    on = "" if today is None or e.at.date() == today else f" on {e.at.date().isoformat()}"
+    return f"Logged {e.routine} stretch at {when}{on}{tail}."
 
 
 def entry_line(e: Entry) -> str:

@@ -44,10 +44,11 @@ def data_bytes() -> bytes | None:
 def test_done_logs_and_prints_progress(cli: Cli, at_0930: None) -> None:
     r = cli("done")
     assert r.code == 0, r.err
-    assert r.out.splitlines() == ["Logged deep stretch at 09:30.", "Today 1/2, streak 0 days (best 0)."]
+    assert r.out.splitlines() == ["Logged deep stretch at 09:30. Today 1/2, streak 0 days (best 0)."]
     r = cli("done", "gentle", "--at", "-1h", "--pain-before", "5", "--pain-after", "2", "--note", "stiff")
-    assert r.out.splitlines()[0] == "Logged gentle stretch at 08:30 (pain 5 -> 2)."
-    assert "Today 2/2, streak 1 day (best 1). Today's target is reached." in r.out
+    assert r.out.splitlines() == [
+        "Logged gentle stretch at 08:30 (pain 5 -> 2). Today 2/2, streak 1 day (best 1). Today's target is reached."
+    ]
 
 
 def test_done_json_is_one_object_with_the_entry_and_progress(cli: Cli, at_0930: None) -> None:

@@ -50,8 +50,7 @@ def done(
         echo_json({"entry": entry.to_dict(), "today": out["today"], "current_streak": summary.current_streak,
                    "best_streak": summary.best_streak})  # fmt: skip
         return
-    typer.echo(render.logged_line(entry))
-    typer.echo(render.progress_line(summary))
+    typer.echo(f"{render.logged_line(entry, ctx.today)} {render.progress_line(summary)}")
 
 
 @registry.command("undo")
