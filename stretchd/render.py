@@ -85,7 +85,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def heatmap_grid(days: tuple[DayStat, ...], first: date | None) -> tuple[list[date], list[list[DayStat | None]]]:
     """Columns are weeks (Monday first), rows weekdays, like GitHub's contribution calendar."""
-    if not days:
+    if not days or first is None:
         return [], []
     start = days[0].date - timedelta(days=days[0].date.weekday())
     weeks = (days[-1].date - start).days // 7 + 1
@@ -112,19 +112,26 @@ def heatmap_lines(s: Summary) -> list[tuple[str, list[tuple[str, str]]]]:
             else:
                 cells.append((HEAT_CHARS[cell.state], HEAT_STYLES[cell.state]))
         rows.append((WEEKDAYS[wd], cells))
-    months = "    "
-    last = None
-    for m in mondays:
-        label = m.strftime("%b") if m.month != last else ""
-        last = m.month
-        months += (label + " ")[:2] if label else "  "
-    return [("", [(months.rstrip(), "dim")]), *rows]
+    # Month names above the week where a month begins; a label never overwrites its neighbour.
+    header = [" "] * (4 + 2 * len(mondays) + 2)
+    last_month, free_from = None, 0
+    for col, monday in enumerate(mondays):
+        thursday = monday + timedelta(days=3)  # a week belongs to the month of its Thursday (ISO 8601)
+        month = thursday.month
+        pos = 4 + 2 * col
+        if month != last_month and pos >= free_from:
+            header[pos : pos + 3] = thursday.strftime("%b")
+            free_from = pos + 4
+        last_month = month
+    return [("", [("".join(header).rstrip(), "dim")]), *rows]
 
 
 HEAT_LEGEND = "# complete  + partial  . missed  - excused  o today (in progress)"
 
 
 def stats_text(s: Summary) -> str:
+    if s.first_day is None:
+        return "Nothing logged yet. After a stretch, run: stretchd done"
     lines = [
         f"Today        {s.done_today}/{s.target}",
         f"Streak       {plural(s.current_streak, 'day')} (best {s.best_streak})",
@@ -143,6 +150,9 @@ def print_stats_rich(s: Summary) -> None:
     from rich.text import Text
 
     console = Console(highlight=False)
+    if s.first_day is None:
+        console.print(stats_text(s))
+        return
     console.print(f"[bold]Today[/]        {s.done_today}/{s.target}")
     console.print(f"[bold]Streak[/]       {plural(s.current_streak, 'day')} (best {s.best_streak})")
     console.print(
