@@ -37,7 +37,6 @@ TREND_STEP = 1.0  # a difference of daily-maximum averages below this is "flat"
 SPARK_DAYS = 14
 EFFECT_MIN_PAIRS = 3  # stretches with a before and an after level needed to show the effect
 FOLLOW_UP_LEVELS: tuple[int, ...] = (0, 2, 4, 6, 8)
-MAX_RUN_DAYS = 400  # how far back a warning run is traced
 EPSILON = 1e-9  # averages such as 10/3 are compared with a tolerance, so 2.0 means 2.0
 
 SEEK = "Please seek medical attention."
@@ -187,20 +186,26 @@ def changed_reports(reports: Sequence[Entry], rules: PainRules) -> list[tuple[En
     out: list[tuple[Entry, str]] = []
     lookback = timedelta(days=rules.changes_lookback_days)
     seen_ever: set[str] = set()
+    in_window: dict[str, int] = {}  # area -> reports in the lookback window before reports[i]
+    lo = 0
     for i, r in enumerate(reports):
+        while lo < i and reports[lo].at < r.at - lookback:  # a sliding window: linear, not quadratic
+            gone = reports[lo].area or "lower-back"
+            in_window[gone] -= 1
+            lo += 1
         area = r.area or "lower-back"
-        earlier = [p for p in reports[:i] if r.at - lookback <= p.at < r.at]
         if area in FIRST_TIME_AREAS and area not in seen_ever:
             out.append((r, f"first report of pain in the {area}"))
-        elif earlier and all((p.area or "lower-back") != area for p in earlier):
+        elif i > lo and in_window.get(area, 0) == 0:
             out.append((r, f"pain in the {area}, not reported in the {rules.changes_lookback_days} days before"))
         seen_ever.add(area)
+        in_window[area] = in_window.get(area, 0) + 1
     return out
 
 
-def _changes_on(changed: Sequence[tuple[Entry, str]], day: date) -> str | None:
-    """The rule holds for RECENT_DAYS days from the day of a changed report."""
-    hits = [why for r, why in changed if day - timedelta(days=RECENT_DAYS - 1) <= r.local_date() <= day]
+def _changes_on(changed: Mapping[date, str], day: date) -> str | None:
+    """The rule holds for RECENT_DAYS days from the day of a changed report (the latest reason wins)."""
+    hits = [changed[d] for d in _days(day, RECENT_DAYS) if d in changed]
     return hits[-1] if hits else None
 
 
@@ -211,7 +216,8 @@ def evaluate(entries: Iterable[Entry], now: datetime, rules: PainRules) -> list[
         return []
     today = now.date()
     daily = daily_max(reports)
-    changed = changed_reports(reports, rules)
+    changed = {r.local_date(): why for r, why in changed_reports(reports, rules)}
+    first = min(daily)
 
     def check(rule: Rule, day: date) -> str | None:
         if rule == "continues":
@@ -239,11 +245,9 @@ def evaluate(entries: Iterable[Entry], now: datetime, rules: PainRules) -> list[
         if detail is None:
             continue
         start = today
-        for _ in range(MAX_RUN_DAYS):
-            prev = start - timedelta(days=1)
-            if check(rule, prev) is None:
-                break
-            start = prev
+        # No rule holds before the first report, so the trace ends (and the key is exact).
+        while start > first and check(rule, start - timedelta(days=1)) is not None:
+            start -= timedelta(days=1)
         out.append(PainWarning(rule, f"{rule}:{start.isoformat()}", start, f"{messages[rule]} {SEEK}", detail))
     return out
 
