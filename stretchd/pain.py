@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from stretchd.core import pain as core
@@ -10,7 +11,7 @@ from stretchd.core.model import PAIN_AREAS, Entry
 from stretchd.errors import UsageError
 from stretchd.notify import Delivery, Notification
 from stretchd.services import Context, check_note, parse_at
-from stretchd.store import new_uid
+from stretchd.store import Txn, new_uid
 
 SHOWN_KEY = "pain.warnings.shown"  # warning keys already shown once (terminal + notification)
 ACKED_KEY = "pain.warnings.acked"  # warning keys dismissed with `warnings --ack`
@@ -50,6 +51,19 @@ def _keys(value: Any) -> list[str]:
     return [k for k in value if isinstance(k, str)] if isinstance(value, list) else []
 
 
+def _mark_warnings(
+    txn: Txn, entries: list[Entry], now: datetime, r: core.PainRules
+) -> tuple[list[core.PainWarning], list[core.PainWarning]]:
+    """Evaluate the rules; returns (new, active) and remembers the new ones as shown."""
+    acked = set(_keys(txn.get_state(ACKED_KEY)))
+    shown = _keys(txn.get_state(SHOWN_KEY))
+    active = [w for w in core.evaluate(entries, now, r) if w.key not in acked]
+    new = [w for w in active if w.key not in shown]
+    if new:
+        txn.set_state(SHOWN_KEY, (shown + [w.key for w in new])[-KEEP_KEYS:])
+    return new, active
+
+
 def report_pain(
     ctx: Context, level: int, where: str | None = None, note: str | None = None, at: str | None = None,
     *, source: str = "cli",
@@ -71,30 +85,29 @@ def report_pain(
             entry = Entry(uid=new_uid(), kind="pain", at=when, level=level, area=area or "lower-back",
                           note=clean_note, source=source)  # fmt: skip
         entry = txn.add(entry)
-        entries.append(entry)
-        acked = set(_keys(txn.get_state(ACKED_KEY)))
-        shown = _keys(txn.get_state(SHOWN_KEY))
-        active = [w for w in core.evaluate(entries, max(ctx.now, when), r) if w.key not in acked]
-        new = [w for w in active if w.key not in shown]
-        if new:
-            txn.set_state(SHOWN_KEY, (shown + [w.key for w in new])[-KEEP_KEYS:])
+        new, active = _mark_warnings(txn, [*entries, entry], max(ctx.now, when), r)
     return ReportResult(entry, answered, core.advice(level, r), tuple(new), tuple(active))
 
 
-def answer_follow_up(ctx: Context, report_uid: str, level: int, *, source: str = "notification") -> Entry | None:
+def answer_follow_up(ctx: Context, report_uid: str, level: int, *, source: str = "notification") -> ReportResult | None:
     """Record a follow-up button press as the after-level of ``report_uid``'s episode (for the daemon).
 
-    None when that report is gone or its episode was already answered (e.g. from the terminal).
+    Warnings are evaluated and marked as for any report. None when that report is gone or its
+    episode was already answered (e.g. from the terminal).
     """
     if not 0 <= level <= 10:
         raise UsageError(f"pain level must be 0..10, got {level}")
+    r = rules(ctx)
     with ctx.store.transaction() as txn:
         entries = txn.entries()
         report = next((e for e in entries if e.uid == report_uid and e.kind == "pain"), None)
         if report is None or any(e.kind == "pain" and e.episode == report_uid for e in entries):
             return None
-        return txn.add(core.follow_up_answer(report, uid=new_uid(), level=level,
-                                             at=ctx.now.replace(microsecond=0), source=source))  # fmt: skip
+        answer = core.follow_up_answer(report, uid=new_uid(), level=level, at=ctx.now.replace(microsecond=0),
+                                       source=source)  # fmt: skip
+        entry = txn.add(answer)
+        new, active = _mark_warnings(txn, [*entries, entry], ctx.now, r)
+    return ReportResult(entry, report, core.advice(level, r), tuple(new), tuple(active))
 
 
 def active_warnings(ctx: Context) -> list[core.PainWarning]:
@@ -145,7 +158,7 @@ def notify(ctx: Context, n: Notification) -> Delivery:
         from stretchd.control import request
 
         reply = request(ctx.paths, {"cmd": "notify", "summary": n.summary, "body": n.body,
-                                    "actions": [list(a) for a in n.actions], "kind": "pain"})  # fmt: skip
+                                    "actions": [list(a) for a in n.actions], "urgency": n.urgency, "kind": "pain"})  # fmt: skip
         if reply is not None and reply.get("ok"):
             return Delivery("delivered", "daemon", detail=str(reply.get("detail", "")))
     from stretchd.notify import send_once

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -121,8 +123,10 @@ def test_follow_up_button_answer_is_recorded_once(home: Path) -> None:
     ctx = ctx_at(t0 + timedelta(minutes=61))
     fu = core.due_follow_up(ctx.store.entries(), ctx.now, 60, ())
     assert fu is not None and fu.report_uid == res.entry.uid
-    answer = pain_service.answer_follow_up(ctx, fu.report_uid, 2)
-    assert answer is not None and (answer.episode, answer.level, answer.source) == (res.entry.uid, 2, "notification")
+    result = pain_service.answer_follow_up(ctx, fu.report_uid, 2)
+    assert result is not None
+    answer = result.entry
+    assert (answer.episode, answer.level, answer.source) == (res.entry.uid, 2, "notification")
     assert pain_service.answer_follow_up(ctx, fu.report_uid, 4) is None  # already answered
     assert core.due_follow_up(ctx.store.entries(), ctx.now, 60, ()) is None
 
@@ -153,6 +157,15 @@ def test_pain_in_a_new_area_warns_in_the_terminal(cli: Cli) -> None:
     r = cli("pain", "4", "--where", "thigh")
     assert "! WARNING (changes" in r.out and "Please seek medical attention." in r.out
     assert "pain in the thigh, not reported in the 30 days before" in r.out
+
+
+def test_a_follow_up_answer_of_8_raises_the_worse_warning(home: Path) -> None:
+    t0 = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)
+    res = pain_service.report_pain(ctx_at(t0), 5)
+    assert res.new_warnings == ()
+    result = pain_service.answer_follow_up(ctx_at(t0 + timedelta(minutes=65)), res.entry.uid, 8)
+    assert result is not None and [w.rule for w in result.new_warnings] == ["worse"]
+    assert pain_service.report_notification(result).summary == "Pain 8/10 (lower-back): gentle stretch only"
 
 
 def test_a_warning_comes_back_when_its_rule_fires_again_after_a_break(home: Path) -> None:
@@ -294,3 +307,20 @@ def test_a_daemon_reply_without_ok_falls_back_to_sending_directly(
     r = cli("pain", "3")
     assert r.code == 0
     assert "The desktop notification could not be shown: no session bus" in r.out  # the direct try, told honestly
+
+
+@pytest.mark.e2e
+def test_the_pain_core_is_pure_and_done_does_not_load_the_pain_service() -> None:
+    code = (
+        "import sys\n"
+        "import stretchd.core.pain\n"
+        "heavy = ('tinydb', 'jeepney', 'typer', 'plyer', 'apscheduler', 'rich', 'stretchd.store')\n"
+        "assert not [m for m in sys.modules if m.startswith(heavy)], sorted(sys.modules)\n"
+        "from stretchd.cli import main\n"
+        "assert main(['done', 'deep']) == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('stretchd.pain', 'stretchd.notify', 'jeepney'))))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=stretchd_env(), capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
