@@ -222,13 +222,9 @@ def evaluate(entries: Iterable[Entry], now: datetime, rules: PainRules) -> list[
     def check(rule: Rule, day: date) -> str | None:
         if rule == "continues":
             n = continues_on(daily, day, rules)
-            return (
-                None
-                if n is None
-                else (
-                    f"pain of {rules.continues_level}/10 or more on {n} of the last {rules.continues_window_days} days"
-                )
-            )
+            if n is None:
+                return None
+            return f"pain of {rules.continues_level}/10 or more on {n} of the last {rules.continues_window_days} days"
         if rule == "worse":
             return worse_on(daily, day, rules)
         return _changes_on(changed, day)
