@@ -13,6 +13,7 @@ from stretchd.clock import SystemClock
 from stretchd.config import Settings
 from stretchd.core import routines
 from stretchd.core.model import EXPORT_COLUMNS, KINDS, MAX_NOTE, PAIN_AREAS, Entry
+from stretchd.core.pain import episode_for_stretch
 from stretchd.core.stats import Summary, summarize
 from stretchd.core.timeparse import TimeParseError, format_clock, parse_when
 from stretchd.errors import StretchdError, UsageError
@@ -119,8 +120,11 @@ def log_stretch(
         source=source,
     )
     with ctx.store.transaction() as txn:
-        entry = txn.add(entry)
-        entries = txn.entries()
+        before = txn.entries()
+        # A stretch soon after a pain report belongs to that pain episode (issue 5).
+        episode = episode_for_stretch(before, entry.at, int(ctx.settings["pain.follow_up_minutes"]))
+        entry = txn.add(entry.with_(episode=episode))
+        entries = [*before, entry]
     return entry, summarize(entries, ctx.settings.daily_target, ctx.today)
 
 
