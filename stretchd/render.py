@@ -33,10 +33,12 @@ def logged_line(e: Entry, today: date | None = None) -> str:
     """``Logged deep stretch at 08:12`` (+ the date when it is not ``today``, + pain change)."""
     when = e.at.strftime("%H:%M")
     extra = []
-    if e.pain_before is not None or e.pain_after is not None:
-        before = "?" if e.pain_before is None else e.pain_before
-        after = "?" if e.pain_after is None else e.pain_after
-        extra.append(f"pain {before} -> {after}")
+    if e.pain_before is not None and e.pain_after is not None:
+        extra.append(f"pain {e.pain_before} -> {e.pain_after}")
+    elif e.pain_before is not None:
+        extra.append(f"pain before {e.pain_before}")
+    elif e.pain_after is not None:
+        extra.append(f"pain after {e.pain_after}")
     tail = f" ({', '.join(extra)})" if extra else ""
     on = "" if today is None or e.at.date() == today else f" on {e.at.date().isoformat()}"
     return f"Logged {e.routine} stretch at {when}{on}{tail}."

@@ -41,6 +41,8 @@ COMMAND_MODULES: dict[str, str] = {
     "routines": "core_cmds",
     "config": "config_cmds",
     "schedule": "config_cmds",
+    "pain": "pain_cmds",
+    "warnings": "pain_cmds",
 }
 FEATURE_MODULES: tuple[str, ...] = (
     "core_cmds",
