@@ -41,6 +41,9 @@ COMMAND_MODULES: dict[str, str] = {
     "routines": "core_cmds",
     "config": "config_cmds",
     "schedule": "config_cmds",
+    "service": "service_cmds",
+    "init": "service_cmds",
+    "doctor": "service_cmds",
 }
 FEATURE_MODULES: tuple[str, ...] = (
     "core_cmds",
