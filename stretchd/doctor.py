@@ -104,7 +104,10 @@ def check_cautions(paths: Paths) -> Check:
     if when:
         return _check("cautions", True, f"acknowledged {when}")
     return _check(
-        "cautions", False, "not acknowledged yet: the first reminder shows them", "`stretchd init` shows them once"
+        "cautions",
+        False,
+        "not acknowledged yet: the first reminder shows them",
+        "stretchd init (shows them and asks once)",
     )
 
 
@@ -119,23 +122,27 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-def check_daemon(paths: Paths, service_installed: bool) -> Check:
+DAEMON_FIXES = {
+    "systemd": "systemctl --user start stretchd.service (`stretchd service logs` shows why it stopped)",
+    "autostart": "it starts at your next login; until then run `stretchd daemon &`",
+    "": "stretchd service install (or run `stretchd daemon` in a terminal)",
+}
+
+
+def check_daemon(paths: Paths, installed_as: str) -> Check:
     from stretchd.control import request
 
     reply = request(paths, {"cmd": "status"})
     if reply is None:
-        fix = (
-            "systemctl --user start stretchd.service"
-            if service_installed
-            else "stretchd service install (or run `stretchd daemon` in a terminal)"
-        )
+        fix = DAEMON_FIXES.get(installed_as, DAEMON_FIXES[""])
         return _check("daemon", False, f"not running (nothing answers on {paths.control_socket})", fix)
     fields = {k: v for k, v in reply.items() if k not in ("ok", "running")}
     detail = "running" + (": " + "; ".join(f"{k} {show_value(v)}" for k, v in fields.items()) if fields else "")
     return _check("daemon", True, detail)
 
 
-def check_service() -> tuple[Check, bool]:
+def check_service() -> tuple[Check, str]:
+    """The service check, and how the daemon is started: "systemd", "autostart" or ""."""
     from stretchd import service
 
     state = service.unit_state()
@@ -149,7 +156,7 @@ def check_service() -> tuple[Check, bool]:
                 False,
                 f"{state['unit_file']} exists but {state['manager']}",
                 "run this inside your desktop session, or use `stretchd service install --autostart`",
-            ), True
+            ), "systemd"
         if enabled not in ("enabled", "enabled-runtime", "linked"):
             return (
                 _check(
@@ -158,13 +165,13 @@ def check_service() -> tuple[Check, bool]:
                     f"{service.UNIT_NAME} is {enabled or 'unknown'}",
                     "systemctl --user enable --now stretchd.service",
                 ),
-                True,
+                "systemd",
             )
-        return _check("service", True, f"{service.UNIT_NAME} {enabled}, {active or 'unknown'}"), True
+        return _check("service", True, f"{service.UNIT_NAME} {enabled}, {active or 'unknown'}"), "systemd"
     if state["autostart"]:
-        return _check("service", True, f"autostart entry {state['autostart_file']}"), False
+        return _check("service", True, f"autostart entry {state['autostart_file']}"), "autostart"
     fix = "stretchd service install" if state["manager_reachable"] else "stretchd service install --autostart"
-    return _check("service", False, "not installed: the daemon does not start with your session", fix), False
+    return _check("service", False, "not installed: the daemon does not start with your session", fix), ""
 
 
 # ---------------------------------------------------------------- D-Bus
@@ -255,10 +262,12 @@ def check_logind() -> Check:
     from jeepney.io.blocking import open_dbus_connection
 
     fix = "without logind a reminder due during a suspend may come late; nothing to do on systems without it"
+    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/var/run/dbus/system_bus_socket")
     try:
         conn = open_dbus_connection(bus="SYSTEM")
     except (OSError, ValueError, KeyError) as exc:
-        return _check("logind", False, f"system bus not reachable: {exc}", fix)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return _check("logind", False, f"system bus not reachable ({address}): {reason}", fix)
     with conn:
         try:
             (owned,) = conn.send_and_get_reply(message_bus.NameHasOwner("org.freedesktop.login1"), timeout=5).body
@@ -289,12 +298,12 @@ def run_checks(paths: Paths, *, send_test: bool = False) -> list[Check]:
         guarded("permissions", lambda: check_permissions(paths)),
         guarded("cautions", lambda: check_cautions(paths)),
     ]
-    installed = False
+    installed_as = ""
     try:
-        service_check, installed = check_service()
+        service_check, installed_as = check_service()
     except Exception as exc:
         service_check = _check("service", False, f"check crashed: {exc}", "please report this")
-    checks.append(guarded("daemon", lambda: check_daemon(paths, installed)))
+    checks.append(guarded("daemon", lambda: check_daemon(paths, installed_as)))
     checks.append(service_check)
     try:
         checks += check_dbus(send_test)

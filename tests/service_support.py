@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import require
+
+from stretchd.paths import resolve
 
 # This machine (and CI containers) has no systemd user manager, so the success path of
 # `service install` cannot meet a real one. This stand-in is a real executable found on PATH, as
@@ -92,3 +98,38 @@ def systemd_verify(unit: Path, tmp_path: Path) -> subprocess.CompletedProcess[st
         timeout=30,
         check=False,
     )
+
+
+@pytest.fixture
+def daemon_stand_in() -> Iterator[list[dict[str, Any]]]:
+    """A peer on the control socket that answers ``status`` as the daemon's protocol says.
+
+    The daemon itself is another issue's work; this checks how doctor reads and shows a reply.
+    """
+    paths = resolve()
+    paths.runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    seen: list[dict[str, Any]] = []
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(paths.control_socket))
+    server.listen()
+    server.settimeout(0.2)
+    done = threading.Event()
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                request = json.loads(conn.makefile("rb").readline())
+                seen.append(request)
+                reply = {"ok": True, "running": True, "pid": 4242, "next": ["18:00 deep"], "server": "mock 1.0"}
+                conn.sendall(json.dumps(reply).encode() + b"\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield seen
+    done.set()
+    thread.join(2)
+    server.close()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +19,11 @@ from conftest import (
     stretchd_env,
     wait_until,
 )
-from service_support import no_user_manager
+from service_support import FakeSystemctl, daemon_stand_in, fake_systemctl, no_user_manager
 
 from stretchd.paths import resolve
 
-__all__ = ["no_user_manager"]  # fixture, used by name
+__all__ = ["daemon_stand_in", "fake_systemctl", "no_user_manager"]  # fixtures, used by name
 
 Cli = Callable[..., CliResult]
 
@@ -35,41 +33,6 @@ def by_check(result: CliResult) -> dict[str, dict[str, Any]]:
     assert isinstance(data, list)
     assert all(set(c) == {"check", "ok", "level", "detail", "fix"} for c in data)
     return {c["check"]: c for c in data}
-
-
-@pytest.fixture
-def daemon_stand_in() -> Iterator[list[dict[str, Any]]]:
-    """A peer on the control socket that answers ``status`` as the daemon's protocol says.
-
-    The daemon itself is another issue's work; this checks how doctor reads and shows a reply.
-    """
-    paths = resolve()
-    paths.runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    seen: list[dict[str, Any]] = []
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(paths.control_socket))
-    server.listen()
-    server.settimeout(0.2)
-    done = threading.Event()
-
-    def serve() -> None:
-        while not done.is_set():
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                request = json.loads(conn.makefile("rb").readline())
-                seen.append(request)
-                reply = {"ok": True, "running": True, "pid": 4242, "next": ["18:00 deep"], "server": "mock 1.0"}
-                conn.sendall(json.dumps(reply).encode() + b"\n")
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield seen
-    done.set()
-    thread.join(2)
-    server.close()
 
 
 def test_with_a_notification_server_the_checks_pass_and_the_test_is_delivered(
@@ -212,3 +175,26 @@ def test_doctor_against_the_real_daemon(
         assert status.returncode == 0
     finally:
         stop(daemon)
+
+
+def test_an_installed_service_is_shown_and_the_daemon_fix_names_systemctl(
+    cli: Cli, fake_systemctl: FakeSystemctl
+) -> None:
+    assert cli("service", "install").code == 0
+    checks = by_check(cli("doctor", "--json"))
+    assert checks["service"] == {
+        "check": "service",
+        "ok": True,
+        "level": "advisory",
+        "detail": "stretchd.service enabled, active",
+        "fix": "",
+    }
+    # systemd says active but nothing answers on the socket: the fix starts it and points at the journal.
+    assert checks["daemon"]["fix"].startswith("systemctl --user start stretchd.service")
+
+
+def test_an_autostart_entry_counts_as_installed(cli: Cli, no_user_manager: Path) -> None:
+    assert cli("service", "install", "--autostart").code == 0
+    checks = by_check(cli("doctor", "--json"))
+    assert checks["service"]["ok"] is True
+    assert checks["daemon"]["fix"] == "it starts at your next login; until then run `stretchd daemon &`"

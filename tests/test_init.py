@@ -115,3 +115,15 @@ def test_init_sends_a_test_notification_to_the_server(cli: Cli, notification_ser
     calls = notification_server.notify_calls()
     assert len(calls) == 1
     assert "stretchd is set up" in calls[0]
+
+
+def test_a_broken_config_stops_init_before_anything_is_written(cli: Cli, no_user_manager: Path) -> None:
+    paths = resolve()
+    paths.config_dir.mkdir(mode=0o700, parents=True)
+    paths.config_file.write_text('[[reminders]]\ntime = "8 oclock"\n')
+    r = cli("init", "--yes")
+    assert r.code == 2
+    assert "reminders[0].time (line 2)" in r.err
+    assert paths.config_file.read_text() == '[[reminders]]\ntime = "8 oclock"\n'
+    assert not paths.data_file.exists()
+    assert not service.autostart_path().exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import sys
 from collections.abc import Callable
@@ -10,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, CliResult
-from service_support import FakeSystemctl, fake_systemctl, no_user_manager, systemd_verify
+from service_support import FakeSystemctl, daemon_stand_in, fake_systemctl, no_user_manager, systemd_verify
 
 from stretchd import service
 
-__all__ = ["fake_systemctl", "no_user_manager"]  # fixtures, used by name
+__all__ = ["daemon_stand_in", "fake_systemctl", "no_user_manager"]  # fixtures, used by name
 
 Cli = Callable[..., CliResult]
 
@@ -244,3 +245,39 @@ def test_desktop_quote() -> None:
     assert service.desktop_quote("/opt/my env/py") == '"/opt/my env/py"'
     assert service.desktop_quote("/a/$x/py") == '"/a/\\\\$x/py"'  # \$ inside quotes, then \\ for the file
     assert service.desktop_quote("/a/50%/py") == "/a/50%%/py"
+
+
+def test_status_shows_what_the_daemon_reports(
+    cli: Cli, fake_systemctl: FakeSystemctl, daemon_stand_in: list[dict[str, object]]
+) -> None:
+    r = cli("service", "status")
+    assert r.code == 0
+    assert "daemon     running" in r.out
+    assert "  pid: 4242" in r.out
+    assert "  next: 18:00 deep" in r.out
+    assert daemon_stand_in == [{"cmd": "status"}]
+
+
+def test_uninstall_without_a_user_manager_still_removes_the_unit(
+    cli: Cli, fake_systemctl: FakeSystemctl, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("service", "install", "--no-start").code == 0
+    empty = tmp_path / "no-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    r = cli("service", "uninstall")
+    assert r.code == 0, r.err
+    assert "No systemd user manager is reachable (systemctl is not installed): nothing to stop" in r.out
+    assert not service.unit_path().exists()
+
+
+def test_logs_reads_the_user_journal_for_the_unit(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = service.logs_command(follow=True, lines=20) if shutil.which("journalctl") else None
+    if argv is not None:
+        assert argv[1:] == ["--user", "-u", "stretchd.service", "-n", "20", "--no-pager", "-f"]
+    empty = tmp_path / "no-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    r = cli("service", "logs")
+    assert r.code == 5
+    assert r.err.startswith("stretchd: error: journalctl is not installed")
