@@ -72,12 +72,8 @@ def check_data(paths: Paths) -> Check:
 def check_permissions(paths: Paths) -> Check:
     wrong: list[str] = []
     fixes: list[str] = []
-    for path, want in (
-        (paths.config_dir, 0o700),
-        (paths.data_dir, 0o700),
-        (paths.config_file, 0o600),
-        (paths.data_file, 0o600),
-    ):
+    dirs = (paths.config_dir, paths.data_dir, paths.runtime_dir)
+    for path, want in [*((d, 0o700) for d in dirs), (paths.config_file, 0o600), (paths.data_file, 0o600)]:
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError:

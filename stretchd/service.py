@@ -271,7 +271,7 @@ def user_manager() -> Manager:
     exe = shutil.which("systemctl")
     if exe is None:
         return Manager(None, False, "systemctl is not installed")
-    r = run([exe, "--user", "show-environment"])
+    r = run([exe, "--user", "show-environment"], timeout=10)
     if not r.ok:
         return Manager(exe, False, f"systemctl --user: {r.message}")
     env = dict(line.split("=", 1) for line in r.out.splitlines() if "=" in line)

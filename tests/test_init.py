@@ -127,3 +127,12 @@ def test_a_broken_config_stops_init_before_anything_is_written(cli: Cli, no_user
     assert paths.config_file.read_text() == '[[reminders]]\ntime = "8 oclock"\n'
     assert not paths.data_file.exists()
     assert not service.autostart_path().exists()
+
+
+def test_interactive_init_offers_autostart_when_systemd_is_missing(cli: Cli, no_user_manager: Path) -> None:
+    # cautions yes, default times, default routines, service yes, then the autostart offer yes.
+    r = cli("init", input="y\n\n\n\ny\ny\n")
+    assert r.code == 0, r.err
+    assert f"Start stretchd with your desktop session via {service.autostart_path()} instead? [Y/n]" in r.out
+    assert service.autostart_path().exists()
+    assert "no systemd user manager is reachable" in r.out
