@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -11,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stretchd.errors import StretchdError, UnavailableError
-from stretchd.fsutil import atomic_write, fsync_dir
+from stretchd.errors import StorageWriteError, StretchdError, UnavailableError
+from stretchd.fsutil import atomic_write, describe_oserror, fsync_dir
 
 UNIT_NAME = "stretchd.service"
 DESKTOP_NAME = "stretchd.desktop"
@@ -307,9 +306,13 @@ def _read(path: Path) -> str | None:
 
 
 def _remove(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
+    try:
         path.unlink()
         fsync_dir(path.parent)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise StorageWriteError(f"could not remove {path}: {describe_oserror(exc)}") from exc
 
 
 def install_unit(target: str = "graphical", *, start: bool = True, manager: Manager | None = None) -> list[str]:
