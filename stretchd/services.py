@@ -330,14 +330,14 @@ def import_entries(ctx: Context, path: Path) -> tuple[int, int]:
 # ---------------------------------------------------------------- config edits
 
 
-def _write_config(paths: Paths, text: str) -> None:
+def write_config(paths: Paths, text: str) -> None:
     from stretchd.fsutil import atomic_write, locked
 
     with locked(paths.config_lock_file):
         atomic_write(paths.config_file, text.encode("utf-8"))
 
 
-def _current_config_text(paths: Paths) -> str:
+def current_config_text(paths: Paths) -> str:
     try:
         text = paths.config_file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -350,14 +350,14 @@ def _current_config_text(paths: Paths) -> str:
 
 def config_set(paths: Paths, key: str, raw: str) -> Any:
     value = config_mod.coerce_cli_value(key, raw)
-    new_text = config_mod.edit_text(_current_config_text(paths), set_key=key, value=value)
+    new_text = config_mod.edit_text(current_config_text(paths), set_key=key, value=value)
     config_mod.parse_text(new_text, paths.config_file)
-    _write_config(paths, new_text)
+    write_config(paths, new_text)
     return value
 
 
 def schedule_change(paths: Paths, *, add: tuple[time, str] | None = None, remove: time | None = None) -> Settings:
-    text = _current_config_text(paths)
+    text = current_config_text(paths)
     current = config_mod.parse_text(text, paths.config_file)
     reminders = list(current.reminders)
     if add is not None:
@@ -373,5 +373,5 @@ def schedule_change(paths: Paths, *, add: tuple[time, str] | None = None, remove
     reminders.sort(key=lambda r: r.time)
     new_text = config_mod.edit_text(text, reminders=tuple(reminders))
     settings = config_mod.parse_text(new_text, paths.config_file)
-    _write_config(paths, new_text)
+    write_config(paths, new_text)
     return settings

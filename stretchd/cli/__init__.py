@@ -43,6 +43,9 @@ COMMAND_MODULES: dict[str, str] = {
     "schedule": "config_cmds",
     "pain": "pain_cmds",
     "warnings": "pain_cmds",
+    "service": "service_cmds",
+    "init": "service_cmds",
+    "doctor": "service_cmds",
 }
 FEATURE_MODULES: tuple[str, ...] = (
     "core_cmds",
