@@ -147,6 +147,11 @@ class LineDisplay:
         return p.step_remaining
 
 
+def _side_number(plan: Plan, index: int) -> int:
+    """1-based count of the sides begun up to step ``index`` (each begins with position or switch)."""
+    return sum(1 for s in plan.steps[: index + 1] if s.kind in ("position", "switch"))
+
+
 def _phase_seconds(plan: Plan, s: Step) -> float:
     start, end = plan.phase_span(s.phase)
     return end - start
@@ -237,7 +242,8 @@ class LiveDisplay:
         lines.append(bar)
         lines.append(
             Text(
-                f"Step {p.index + 1} of {len(plan.steps)} · {_stamp(p.elapsed)[1:-1]} of "
+                f"Side {_side_number(plan, p.index)} of {_side_number(plan, len(plan.steps) - 1)} · "
+                f"{_stamp(p.elapsed)[1:-1]} of "
                 f"{clock_text(p.total)} · Ctrl-C stops",
                 style="dim",
             )

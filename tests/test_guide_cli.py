@@ -165,7 +165,7 @@ def test_in_a_real_terminal_it_redraws_in_place(tmp_path: Path, home: Path) -> N
         assert "✓ Left side, get into position (0:01)" in mid
         wait_until(lambda: "Pain level now" in screen(), 15, "the pain question")
         end = screen()
-        assert "Step 4 of 4" not in end  # the live area is gone, the summary stays
+        assert "Side 2 of 2" not in end  # the live area is gone, the summary stays
         assert "✓ Right side, hold (0:02)" in end
         subprocess.run([tmux, *socket, "send-keys", "-t", name, "1", "Enter"], check=True)
         wait_until(lambda: "EXIT=0" in screen(), 10, "the end")
@@ -174,3 +174,27 @@ def test_in_a_real_terminal_it_redraws_in_place(tmp_path: Path, home: Path) -> N
         subprocess.run([tmux, *socket, "kill-server"], check=False, capture_output=True)
     [entry] = history()
     assert entry["pain_after"] == 1
+
+
+def write_config(text: str) -> None:
+    from stretchd.paths import resolve
+
+    path = resolve().config_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_without_a_routine_it_guides_the_current_slots_routine(cli: Callable[..., CliResult]) -> None:
+    write_config('[[reminders]]\ntime = "00:00"\nroutine = "gentle"\n')
+    result = cli("guide", "--hold", "5")
+    assert result.code == 2  # proves it chose gentle: a hold belongs to deep only
+    assert "the gentle routine is paced by breaths" in result.err
+
+
+def test_timings_come_from_the_config(cli: Callable[..., CliResult]) -> None:
+    write_config("[guide]\nhold_seconds = 1\nposition_seconds = 0\nbell = false\n")
+    result = cli("guide", "deep", input="")
+    assert result.code == 0, result.err
+    assert "both sides, hold 1 s each, about 0:02 in all." in result.out
+    [entry] = history()
+    assert entry["duration_s"] == 2

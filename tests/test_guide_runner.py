@@ -209,7 +209,7 @@ def test_live_frame_has_big_time_full_width_bar_and_cue() -> None:
     assert len(bar) == 59
     assert 0.25 < bar.count("█") / len(bar) < 0.35
     assert "not arching" in text
-    assert "Step 2 of 4" in text
+    assert "Side 1 of 2 · 0:23 of 1:50" in text
 
 
 def test_big_digits_have_a_plain_ascii_form() -> None:
@@ -217,3 +217,17 @@ def test_big_digits_have_a_plain_ascii_form() -> None:
     assert len(rows) == 5
     assert all(set(r) <= {"#", " "} for r in rows)
     assert runner.bar_text(0.5, 10, unicode=False) == ("#####", "-----")
+
+
+class CtrlCOnRead(io.StringIO):
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("clock", [FakeClock(), FakeClock(interrupt_at=25)], ids=["at-pain", "at-confirm"])
+def test_ctrl_c_at_a_question_logs_nothing(clock: FakeClock) -> None:
+    out = io.StringIO()
+    code = runner.run_session(Context.load(), runner.Session(deep()), clock=clock, out=out, inp=CtrlCOnRead())
+    assert code == runner.EX_STOPPED
+    assert out.getvalue().endswith("Stopped: nothing logged.\n")
+    assert stretches() == []
