@@ -276,6 +276,8 @@ class Prompter:
         if not line:
             self.out.write("\n")
             return None
+        if not _is_tty(self.inp):  # a terminal echoes what was typed; keep a transcript readable too
+            self.out.write(line.strip() + "\n")
         return line.strip()
 
     def pain(self) -> int | None:
