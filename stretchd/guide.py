@@ -465,12 +465,16 @@ def run_session(
         intro = intro_lines(plan)
         if not session.log:
             intro.insert(1, "Practice only: this session will not be logged.")
-        for line in intro:
-            if console is not None:
-                console.print(line, soft_wrap=False)  # wrapped at words, not mid-word
-            else:
-                out.write(line + "\n")
-        out.flush()
+        try:
+            for line in intro:
+                if console is not None:
+                    console.print(line, soft_wrap=False)  # wrapped at words, not mid-word
+                else:
+                    out.write(line + "\n")
+            out.flush()
+        except KeyboardInterrupt:
+            out.write("\nStopped: nothing logged.\n")
+            return EX_STOPPED
         outcome = run(plan, display, clock or RealClock(), alerts)
         try:
             if outcome.completed:

@@ -150,6 +150,9 @@ def _deep(routine: Routine, o: Options) -> list[Step]:
     return steps
 
 
+_BREATH: tuple[tuple[StepKind, str], ...] = (("breathe-in", "in"), ("breathe-out", "out"))
+
+
 def _gentle(routine: Routine, o: Options) -> list[Step]:
     steps: list[Step] = []
     breaths = routine.hold_breaths or 10
@@ -170,10 +173,10 @@ def _gentle(routine: Routine, o: Options) -> list[Step]:
             )
             phase += 1
             for n in range(1, breaths + 1):
-                for kind, word in (("breathe-in", "in"), ("breathe-out", "out")):
+                for kind, word in _BREATH:
                     steps.append(
                         Step(
-                            kind,  # type: ignore[arg-type]  # the literal pairs above
+                            kind,
                             side,
                             rnd,
                             half,
