@@ -66,7 +66,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("guide.hold_seconds", int, 45, "Hold time per side in `stretchd guide deep` (the routine: 30-60).", 1, 600),
     Spec("guide.breath_seconds", float, 10.0,
          "One calm breath (in and out) in `stretchd guide gentle`, in seconds.", 2, 30),
-    Spec("guide.position_seconds", int, 10, "Time to get into position before each hold.", 0, 120),
+    Spec("guide.position_seconds", int, 8, "Time to get into position before each hold.", 0, 120),
     Spec("guide.bell", bool, True, "Ring the terminal bell when it is time to switch sides.", None, None),
 )  # fmt: skip
 SPEC_BY_KEY: dict[str, Spec] = {s.key: s for s in SPECS}

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from stretchd.core.guide import Plan, Progress, Step, clock_text, duration_text, phase_title
@@ -418,7 +418,7 @@ def _log(ctx: Context, plan: Plan, outcome: Outcome, pain_after: int | None, out
     if not outcome.completed:
         note = f"partial: stopped after {duration_text(outcome.elapsed)} of {clock_text(plan.total_seconds)}"
     # Logged when it ends, not when it was started (the context was loaded at the start).
-    ctx = replace(ctx, now=SystemClock(ctx.tz).now())
+    ctx = ctx.at(SystemClock(ctx.tz).now())
     entry, summary = services.log_stretch(
         ctx,
         routine=plan.routine.id,

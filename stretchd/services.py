@@ -40,6 +40,10 @@ class Context:
         clock = SystemClock()
         return cls(paths, settings, Store(paths), clock.tz, now or clock.now())
 
+    def at(self, now: datetime) -> Context:
+        """The same wiring at another moment (e.g. a guided session logs when it ends)."""
+        return Context(self.paths, self.settings, self.store, self.tz, now)
+
     @property
     def today(self) -> date:
         return self.now.date()

@@ -154,3 +154,15 @@ def test_progress_only_moves_forward_and_stays_within_its_step(
             assert p.phase_remaining >= p.step_remaining - 1e-9
         else:
             assert t >= plan.total_seconds - 1e-9
+
+
+def test_option_defaults_are_the_config_defaults() -> None:
+    from stretchd.config import SPEC_BY_KEY
+
+    defaults = guide.Options()
+    assert defaults.hold_seconds == SPEC_BY_KEY["guide.hold_seconds"].default
+    assert defaults.breath_seconds == SPEC_BY_KEY["guide.breath_seconds"].default
+    assert defaults.position_seconds == SPEC_BY_KEY["guide.position_seconds"].default
+    # `guide deep --hold 1` with the default positioning ends within ~20 s (issue 6).
+    plan = guide.build(DEEP, guide.Options(hold_seconds=1))
+    assert plan.total_seconds <= 20

@@ -46,6 +46,7 @@ COMMAND_MODULES: dict[str, str] = {
     "service": "service_cmds",
     "init": "service_cmds",
     "doctor": "service_cmds",
+    "guide": "guide_cmds",
 }
 FEATURE_MODULES: tuple[str, ...] = (
     "core_cmds",

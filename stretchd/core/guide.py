@@ -27,7 +27,7 @@ class Options:
 
     hold_seconds: int = 45
     breath_seconds: float = 10.0
-    position_seconds: int = 10
+    position_seconds: int = 8
 
 
 @dataclass(frozen=True)
