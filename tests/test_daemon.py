@@ -285,3 +285,65 @@ def test_status_json_shape_with_daemon(home: Path, notification_server: MockNoti
         json.dumps(st)
     finally:
         d.stop()
+
+
+@pytest.mark.fault
+def test_a_store_that_refuses_writes_never_stops_reminders(
+    home: Path, notification_server: MockNotificationServer
+) -> None:
+    """Disk full stand-in: a file-size limit of 0 makes every write fail (EFBIG; SIGXFSZ is ignored)."""
+    import resource
+    import sys
+
+    from stretchd.control import request
+
+    write_config(home, [(clock_in(2), "deep"), (LATER, "deep")])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stretchd", "daemon"], env=stretchd_env(), stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0)),  # noqa: PLW1509 (no threads here)
+    )  # fmt: skip
+    try:
+        wait_until(lambda: notify_records(notification_server), 8, "the reminder despite the full disk")
+        assert request(resolve(), {"cmd": "reload"}) == {"ok": True}  # a second tick: nothing is sent twice
+        press(notification_server, 1, "done")  # cannot be saved: the user is told so
+        wait_until(lambda: len(notify_records(notification_server)) == 2, 5, "the could-not-save message")
+        assert "could not save" in notify_records(notification_server)[1]
+        assert proc.poll() is None
+    finally:
+        stop(proc)
+    err = proc.stderr.read() if proc.stderr else ""
+    assert "cannot write to the history" in err and "Traceback" not in err
+    assert proc.returncode == 0
+
+
+def test_cli_status_does_not_import_the_daemon_stack() -> None:
+    import sys
+
+    code = ("import sys; from stretchd.cli import main; main(['status']); "
+            "print(sorted(m for m in ('apscheduler', 'jeepney', 'rich', 'plyer') if m in sys.modules))")  # fmt: skip
+    r = subprocess.run([sys.executable, "-c", code], env=stretchd_env(), capture_output=True, text=True, check=True)
+    assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_systemd_readiness_status_watchdog_and_sighup(home: Path, notification_server: MockNotificationServer) -> None:
+    import socket
+
+    write_config(home, [(LATER, "gentle")])
+    name = f"@stretchd-test-{os.getpid()}-{time.monotonic_ns()}"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind("\0" + name[1:])
+        sock.settimeout(5)
+        d = start_daemon(home, env=stretchd_env(NOTIFY_SOCKET=name, WATCHDOG_USEC="400000"))
+        try:
+            got: list[str] = []
+            while not any("WATCHDOG=1" in m for m in got[1:]):
+                got.append(sock.recv(4096).decode())
+            first = next(m for m in got if "READY=1" in m)
+            assert f"STATUS=next reminder {LATER} (gentle)" in first
+            write_config(home, [(LATER, "deep")])
+            d.process.send_signal(signal.SIGHUP)
+            wait_until(lambda: "reload (SIGHUP)" in d.text(), 5, "the SIGHUP reload")
+            while not any(f"STATUS=next reminder {LATER} (deep)" in m for m in got):
+                got.append(sock.recv(4096).decode())
+        finally:
+            assert d.stop() == 0
