@@ -23,7 +23,7 @@ from stretchd.clock import SystemClock, local_zone
 from stretchd.config import Settings
 from stretchd.core import slots
 from stretchd.core.stats import summarize
-from stretchd.daemon import messages, ops, sdnotify
+from stretchd.daemon import extensions, messages, ops, sdnotify
 from stretchd.daemon.control_server import ControlServer
 from stretchd.errors import StretchdError
 from stretchd.notify import Delivery, Notification
@@ -109,7 +109,7 @@ class Daemon:
         self.store = Store(paths)
         self.stop_event = asyncio.Event()
         self.pending: list[dict[str, Any]] = []  # "sent" records the store refused (disk full): kept, retried
-        self.by_id: dict[int, tuple[str, str, str, str]] = {}  # notification id -> (kind, day, slot, routine)
+        self.by_id: dict[int, dict[str, Any]] = {}  # notification id -> its "sent" record
         self.next_wakeup: datetime | None = None
         self.scheduler: Any = None
         self.notifier: Any = None
@@ -151,6 +151,7 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop_event.set)
         loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload("SIGHUP")))
+        self._load_extensions()
         self._mark_since()
         await self.tick("start-up")
         self._spawn(self._periodic())
@@ -159,6 +160,16 @@ class Daemon:
             self._spawn(self._watchdog(interval))
         sdnotify.notify("READY=1\n" + self._status_line())
         log.info("stretchd daemon ready (pid %d); %s", os.getpid(), self._status_line()[len("STATUS=") :])
+
+    @staticmethod
+    def _load_extensions() -> None:
+        import importlib
+
+        for name in extensions.PLANNER_MODULES:
+            try:
+                importlib.import_module(name)
+            except ImportError as exc:
+                log.warning("extension %s not loaded: %s", name, exc)
 
     async def run(self) -> None:
         try:
@@ -259,31 +270,49 @@ class Daemon:
         log.debug("notification %d closed (reason %d)", nid, reason)
 
     def _on_action(self, nid: int, key: str) -> None:
-        target = self.by_id.get(nid)
-        if target is None:
-            return
-        self._spawn(self._action(target, nid, key))
+        self._spawn(self._action(nid, key))
 
-    async def _action(self, target: tuple[str, str, str, str], nid: int, key: str) -> None:
-        kind, day, label, routine = target
-        now = self.clock.now()
+    def _find_sent(self, nid: int) -> dict[str, Any] | None:
+        """The record of notification ``nid``: this run's, else a recent one (a press after a restart)."""
+        if nid in self.by_id:
+            return self.by_id[nid]
+        cutoff = self.clock.now() - timedelta(days=1)
         try:
-            if kind != "reminder":
-                self._record({"kind": "action", "notify_kind": kind, "key": key, "id": nid, "day": day,
-                              "slot": label, "at": now.isoformat(), "outcome": None})  # fmt: skip
-                return
-            if key == "done":
+            docs: list[dict[str, Any]] = self.store.records("sent")
+        except StretchdError:
+            return None
+        for doc in reversed(docs):
+            at = ops.parse_stamp(doc.get("at"))
+            if doc.get("id") == nid and doc.get("outcome") == "delivered" and at is not None and at >= cutoff:
+                return dict(doc)
+        return None
+
+    async def _action(self, nid: int, key: str) -> None:
+        doc = self._find_sent(nid)
+        if doc is None or key == "default":
+            return
+        now = self.clock.now()
+        kind = str(doc.get("kind"))
+        day, label = str(doc.get("day", "")), str(doc.get("slot", ""))
+        ctx = Context(self.paths, self.settings, self.store, self.tz, now)
+        try:
+            if kind not in slots.SENDING_KINDS:
+                handler = extensions.ACTION_HANDLERS.get(str(doc.get("notify_kind") or kind))
+                if handler is not None:
+                    handler(ctx, doc, key)
+                else:
+                    self._record({"kind": "action", "of": doc.get("notify_kind") or kind, "ref": doc.get("ref"),
+                                  "key": key, "id": nid, "at": now.isoformat(), "outcome": None})  # fmt: skip
+            elif key == "done":
                 from stretchd import services
 
-                ctx = Context(self.paths, self.settings, self.store, self.tz, now)
-                entry, summary = services.log_stretch(ctx, routine=routine, at=None, source="notification")
+                routine = doc.get("routine") or self.settings.routine_for(label)
+                entry, summary = services.log_stretch(ctx, routine=str(routine), at=None, source="notification")
                 log.info("Done pressed: logged %s stretch for %s (today %d/%d)", entry.routine, label,
                          summary.done_today, summary.target)  # fmt: skip
             elif key == "snooze":
                 minutes = int(self.settings["reminder.snooze_minutes"])
-                until = ops.snooze(
-                    Context(self.paths, self.settings, self.store, self.tz, now), timedelta(minutes=minutes)
-                )
+                until = ops.snooze(ctx, timedelta(minutes=minutes))
                 log.info("Snooze pressed: %s reminded again at %s", label, until.strftime("%H:%M:%S"))
             elif key == "skip":
                 self._record({"kind": "skipped", "day": day, "slot": label, "at": now.isoformat(), "outcome": None})
@@ -292,9 +321,12 @@ class Daemon:
                 return
         except StretchdError as exc:
             log.error(  # noqa: TRY400 (an expected failure: one line, no traceback)
-                "could not act on %r for %s: %s", key, label, exc
+                "could not act on %r for %s: %s", key, label or kind, exc
             )
-            await self._send_plain(Notification("stretchd could not save that", f"{exc}. Please try `stretchd done`."))
+            await self._send(Notification("stretchd could not save that", f"{exc}. Please try again from a terminal."))
+            return
+        except Exception:  # another feature's handler must not end the daemon
+            log.exception("handling %r on notification %d failed", key, nid)
             return
         await self.tick(f"button {key}")
 
@@ -364,20 +396,21 @@ class Daemon:
             )  # fmt: skip
             delivery = await self._send(note)
             doc = slots.to_record(due, now, delivery.outcome)
-            doc.update(backend=delivery.backend, id=delivery.id, detail=delivery.detail,
+            doc.update(routine=due.slot.routine, backend=delivery.backend, id=delivery.id, detail=delivery.detail,
                        sent_at=self.clock.now().isoformat())  # fmt: skip
             self._record(doc)
             if delivery.outcome == "delivered":
                 log.info("%s for %s %s sent (%s, id %s)", due.action, due.slot.day, due.slot.label,
                          delivery.backend, delivery.id)  # fmt: skip
                 if delivery.id is not None:
-                    self.by_id[delivery.id] = ("reminder", due.slot.day.isoformat(), due.slot.label, due.slot.routine)
+                    self.by_id[delivery.id] = doc
                 if caution:
                     caution = False
                     self._set_state(ops.CAUTIONS_SHOWN_KEY, now.isoformat())
             else:
                 log.warning("%s for %s %s not delivered: %s (%s); will retry", due.action, due.slot.day,
                             due.slot.label, delivery.outcome, delivery.detail)  # fmt: skip
+        extra_wakeups = await self._run_planners(now, entries, docs)
         if decision.due:
             # What we just recorded changes what is next (nudges): ask once more, without sending.
             try:
@@ -386,11 +419,33 @@ class Daemon:
                 docs = docs + self.pending
             decision = slots.decide(now, self.settings.reminders, self.tz, entries, ops.sent_records(docs),
                                     ops.policy(self.settings), snooze, since=since)  # fmt: skip
-        self._set_wakeup(decision.next_wakeup)
+        self._set_wakeup(min([w for w in (decision.next_wakeup, *extra_wakeups) if w is not None], default=None))
         status = self._status_line()
         if status != self._last_status:
             self._last_status = status
             sdnotify.notify(status)
+
+    async def _run_planners(self, now: datetime, entries: list[Any], docs: list[dict[str, Any]]) -> list[datetime]:
+        """Other features' timed notifications (extensions.PLANNERS): sent and recorded like reminders."""
+        wakeups: list[datetime] = []
+        for planner in extensions.PLANNERS:
+            try:
+                planned, wake = planner(now, entries, docs, self.settings)
+            except Exception:  # another feature's bug must not stop reminders
+                log.exception("planner %s failed", getattr(planner, "__name__", planner))
+                continue
+            if wake is not None and wake > now:
+                wakeups.append(wake)
+            for item in planned:
+                delivery = await self._send(item.notification)
+                doc = {"day": now.date().isoformat(), "slot": "", "at": now.isoformat(), **item.record,
+                       "outcome": delivery.outcome, "backend": delivery.backend, "id": delivery.id,
+                       "detail": delivery.detail}  # fmt: skip
+                self._record(doc)
+                if delivery.outcome == "delivered" and delivery.id is not None:
+                    self.by_id[delivery.id] = doc
+                log.info("%s sent: %s", doc.get("kind"), delivery.outcome)
+        return wakeups
 
     def _mark_since(self) -> None:
         """Remember when reminders were first on: slots before that (minus the grace) are never judged."""
@@ -431,9 +486,6 @@ class Daemon:
             return await asyncio.wait_for(asyncio.to_thread(plyer_backend.send, n), 10)
         except asyncio.TimeoutError:
             return Delivery("error", "plyer", detail="plyer did not return within 10 s")
-
-    async def _send_plain(self, n: Notification) -> Delivery:
-        return await self._send(n)
 
     def _status_line(self) -> str:
         upcoming = slots.upcoming(self.clock.now(), self.settings.reminders, self.tz, count=1)
@@ -514,11 +566,12 @@ class Daemon:
                          category=f"x-stretchd.{kind}")  # fmt: skip
         delivery = await self._send(n)
         now = self.clock.now()
-        self._record({"kind": "notify", "notify_kind": kind, "day": now.date().isoformat(), "slot": "",
-                      "at": now.isoformat(), "outcome": delivery.outcome, "backend": delivery.backend,
-                      "id": delivery.id, "detail": delivery.detail, "key": req.get("key")})  # fmt: skip
+        doc = {"kind": "notify", "notify_kind": kind, "ref": req.get("ref"), "day": now.date().isoformat(),
+               "slot": "", "at": now.isoformat(), "outcome": delivery.outcome, "backend": delivery.backend,
+               "id": delivery.id, "detail": delivery.detail}  # fmt: skip
+        self._record(doc)
         if delivery.id is not None and delivery.outcome == "delivered":
-            self.by_id[delivery.id] = (kind, now.date().isoformat(), str(req.get("key") or ""), "")
+            self.by_id[delivery.id] = doc
         return {"ok": True, "delivery": {"outcome": delivery.outcome, "backend": delivery.backend,
                                          "id": delivery.id, "detail": delivery.detail}}  # fmt: skip
 
