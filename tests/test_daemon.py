@@ -347,3 +347,50 @@ def test_systemd_readiness_status_watchdog_and_sighup(home: Path, notification_s
                 got.append(sock.recv(4096).decode())
         finally:
             assert d.stop() == 0
+
+
+DUNST_DRIVER = r"""
+import os, subprocess, sys, time
+from pathlib import Path
+from stretchd.paths import resolve
+from stretchd.store import Store
+
+store = Store(resolve())
+def wait(pred, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+daemon = subprocess.Popen([sys.executable, "-m", "stretchd", "daemon"])
+try:
+    if not wait(lambda: any(d.get("outcome") == "delivered" for d in store.records("sent")), 10):
+        sys.exit("no reminder was delivered to dunst: %s" % store.records("sent"))
+    Path(os.environ["NOTIFY_HARNESS_DIR"], "dmenu-pick").write_text("Done")
+    subprocess.run(["dunstctl", "context"], check=True, timeout=10)
+    if not wait(lambda: any(e.kind == "stretch" for e in store.entries()), 10):
+        sys.exit("pressing Done in dunst logged nothing")
+finally:
+    daemon.terminate()
+    daemon.wait(5)
+"""
+
+
+@pytest.mark.slow
+def test_done_pressed_in_dunst_logs_the_stretch(home: Path, tmp_path: Path) -> None:
+    """A real notification server: dunst under Xvfb (../shared/notify-harness.sh), its context menu's Done."""
+    harness = Path("/work/shared/notify-harness.sh")
+    if not harness.exists():
+        pytest.skip("notify-harness.sh is not available")
+    for tool in ("dunst", "Xvfb", "dunstctl", "dbus-monitor"):
+        require(tool)
+    write_config(home, [(clock_in(3), "deep"), (LATER, "deep")])
+    driver = tmp_path / "driver.py"
+    driver.write_text(DUNST_DRIVER)
+    r = subprocess.run([str(harness), "--", os.sys.executable, str(driver)], env=stretchd_env(NOTIFY_HARNESS_QUIET="1"),
+                       capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    (entry,) = [e for e in Store(resolve()).entries() if e.kind == "stretch"]
+    assert entry.source == "notification"

@@ -360,7 +360,7 @@ class Daemon:
     async def _tick(self, reason: str, retry: bool, floor: datetime | None) -> None:
         now = self.clock.now()
         if floor is not None and floor > now:
-            now = floor
+            now = floor.astimezone(self.tz)  # local: today's progress is counted for the local date
         self._flush()
         try:
             entries = self.store.entries()

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from stretchd.errors import UnavailableError
 from stretchd.paths import ensure_private_dir
 
 log = logging.getLogger("stretchd.control")
@@ -59,6 +60,8 @@ class ControlServer:
         old = os.umask(0o177)  # the socket is created 0600, never briefly wider
         try:
             self._server = await asyncio.start_unix_server(self._serve, path=str(self.path), limit=MAX_REQUEST + 2)
+        except OSError as exc:
+            raise UnavailableError(f"cannot listen on the control socket {self.path}: {exc.strerror or exc}") from None
         finally:
             os.umask(old)
         os.chmod(self.path, 0o600)
