@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from stretchd.core import slots
 from stretchd.core.model import Entry
 from stretchd.core.slots import Policy, Sent, decide, satisfied, slots_of_day
@@ -193,3 +196,46 @@ def test_bad_control_requests_are_refused() -> None:
         except ValueError:
             continue
         raise AssertionError(bad)
+
+
+# ---------------------------------------------------------------- properties
+
+clock_times = st.lists(
+    st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 45])), min_size=1, max_size=4, unique=True
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    times=clock_times,
+    start=st.sampled_from(
+        [
+            datetime(2026, 10, 24, 12, tzinfo=BERLIN),
+            datetime(2026, 3, 28, 12, tzinfo=BERLIN),
+            datetime(2026, 6, 10, 0, tzinfo=BERLIN),
+        ]
+    ),  # fmt: skip
+    steps=st.lists(st.integers(1, 200), min_size=1, max_size=60),
+)
+def test_waking_at_any_times_never_sends_a_slot_twice_or_after_its_end(times, start, steps) -> None:
+    """Whatever the wake-up times (cron, resume, checks), recording what was due keeps every rule."""
+    reminders = tuple(R(t) for t in times)
+    sent: list[Sent] = []
+    now = start
+    for minutes in steps:
+        now = now + timedelta(minutes=minutes)
+        d = decide(now, reminders, BERLIN, [], sent, POLICY, since=start)
+        for due in d.due:
+            if due.action != "missed":
+                assert due.slot.at <= now < due.slot.end  # only while the slot is the current one
+                assert now - due.slot.at <= POLICY.grace or due.action == "nudge"
+            sent.append(record(due, now, None if due.action == "missed" else "delivered"))
+        assert decide(now, reminders, BERLIN, [], sent, POLICY, since=start).due == ()  # idempotent
+        assert d.next_wakeup is None or d.next_wakeup > now
+    per_slot: dict[tuple[str, str], list[str]] = {}
+    for r in sent:
+        per_slot.setdefault(r.key, []).append(r.kind)
+    for kinds in per_slot.values():
+        assert sum(k in ("reminder", "catch-up") for k in kinds) <= 1
+        assert kinds.count("nudge") <= POLICY.max_nudges
+        assert not ("missed" in kinds and any(k in ("reminder", "catch-up") for k in kinds))
