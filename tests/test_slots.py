@@ -214,7 +214,7 @@ clock_times = st.lists(
             datetime(2026, 3, 28, 12, tzinfo=BERLIN),
             datetime(2026, 6, 10, 0, tzinfo=BERLIN),
         ]
-    ),  # fmt: skip
+    ),
     steps=st.lists(st.integers(1, 200), min_size=1, max_size=60),
 )
 def test_waking_at_any_times_never_sends_a_slot_twice_or_after_its_end(times, start, steps) -> None:
