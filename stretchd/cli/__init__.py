@@ -47,6 +47,11 @@ COMMAND_MODULES: dict[str, str] = {
     "init": "service_cmds",
     "doctor": "service_cmds",
     "guide": "guide_cmds",
+    "daemon": "daemon_cmds",
+    "status": "daemon_cmds",
+    "snooze": "daemon_cmds",
+    "pause": "daemon_cmds",
+    "resume": "daemon_cmds",
 }
 FEATURE_MODULES: tuple[str, ...] = (
     "core_cmds",
