@@ -178,16 +178,6 @@ class MockNotificationServer:
     def notify_calls(self) -> list[str]:
         return [line for line in self.log.read_text().splitlines() if " Notify " in line]
 
-    def emit(self, member: str, signature: str, *args: str) -> None:
-        """Emit a signal *from the server's own connection*, as a real server would (dbusmock EmitSignal)."""
-        subprocess.run(
-            ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.Notifications",
-             "/org/freedesktop/Notifications", "org.freedesktop.DBus.Mock.EmitSignal",
-             "string:org.freedesktop.Notifications", f"string:{member}", f"string:{signature}", *args],
-            env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": self.address},
-            check=True, capture_output=True,
-        )  # fmt: skip
-
 
 def start_mock_notification_server(
     bus: Bus, tmp: Path, capabilities: str = "body actions body-markup"

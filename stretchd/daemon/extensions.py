@@ -36,7 +36,7 @@ ActionHandler = Callable[["Context", "dict[str, Any]", str], None]
 
 PLANNERS: list[Planner] = []
 ACTION_HANDLERS: dict[str, ActionHandler] = {}
-PLANNER_MODULES: tuple[str, ...] = ()  # e.g. ("stretchd.pain_followup",)
+PLANNER_MODULES: tuple[str, ...] = ("stretchd.pain_followup",)
 
 
 def register(planner: Planner, kind: str | None = None, on_action: ActionHandler | None = None) -> None:
