@@ -386,6 +386,39 @@ def install_autostart() -> list[str]:
     return [f"{'Updated' if existed else 'Wrote'} {path}", f"  {exec_line}"]
 
 
+def start_detached(timeout: float = 8.0) -> str:
+    """Start the daemon now, outside this terminal's session (the autostart entry's job from the
+    next login on), and wait until it answers. Returns one line saying what happened."""
+    import subprocess
+    import time
+
+    from stretchd import control
+    from stretchd.paths import ensure_private_dir, resolve
+
+    paths = resolve()
+    running = control.request(paths, {"cmd": "status"}, timeout=1.0)
+    if running is not None:
+        return f"The daemon is already running (pid {running.get('pid', '?')})."
+    log_path = ensure_private_dir(paths.data_dir) / "daemon.log"
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        proc = subprocess.Popen(
+            daemon_command(), stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, start_new_session=True, close_fds=True
+        )
+    except OSError as exc:
+        return f"The daemon could not be started: {exc}; run `stretchd daemon`"
+    finally:
+        os.close(fd)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if control.request(paths, {"cmd": "status"}, timeout=1.0) is not None:
+            return f"Started the daemon now (pid {proc.pid}); its log: {log_path}"
+        if proc.poll() is not None:
+            return f"The daemon stopped at once (exit {proc.returncode}); see {log_path}"
+        time.sleep(0.1)
+    return f"The daemon was started (pid {proc.pid}) but does not answer yet; check `stretchd status`"
+
+
 def uninstall(manager: Manager | None = None) -> list[str]:
     """Reverse ``install``: stop and disable the unit, remove it and reload; remove the autostart entry."""
     done: list[str] = []

@@ -110,7 +110,8 @@ def install_service(ask: Callable[[str, bool], bool], assume_yes: bool) -> Outco
         except StretchdError as exc:
             out.missing.append(f"the autostart entry could not be written: {exc}")
             return out
-        out.done.append("The daemon starts at your next login; to start it now: `stretchd daemon &`")
+        # "Install, init, reminders from then on" holds without systemd too: start it now as well.
+        out.done.append(service.start_detached())
     else:
         out.missing.append(
             "stretchd does not start by itself: `stretchd service install --autostart`, or run `stretchd daemon`"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,8 +22,11 @@ ON_CI = bool(os.environ.get("CI"))
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own STRETCHD_HOME and never touches the user's session bus."""
+def home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own STRETCHD_HOME and never touches the user's session bus.
+
+    A daemon still answering in that home afterwards (started detached by `init`, say) is stopped.
+    """
     # Short path: the control socket lives under it and AF_UNIX paths are limited to 108 bytes.
     path = tmp_path_factory.mktemp("h")
     monkeypatch.setenv("STRETCHD_HOME", str(path))
@@ -31,7 +35,34 @@ def home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
     monkeypatch.delenv("WATCHDOG_USEC", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
-    return path
+    yield path
+    stop_daemon_in(path)
+
+
+def stop_daemon_in(home: Path) -> None:
+    from stretchd import control
+    from stretchd.paths import Paths
+
+    paths = Paths(home / "config", home / "data", home / "run")
+    if not paths.control_socket.exists():
+        return
+    reply = control.request(paths, {"cmd": "status"}, timeout=1.0)
+    pid = reply.get("pid") if reply else None
+    if isinstance(pid, int) and pid > 1:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and alive(pid):
+            time.sleep(0.05)
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting to be reaped counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 @dataclass

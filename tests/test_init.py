@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +36,10 @@ def test_init_yes_end_to_end_in_a_fresh_home(no_user_manager: Path, home: Path) 
     # The autostart fallback was accepted as the default.
     assert f"Wrote {home / 'autostart' / 'stretchd.desktop'}" in r.stdout
     assert (home / "autostart" / "stretchd.desktop").exists()
+    # ... and reminders start now, not only at the next login: the daemon runs and answers.
+    assert "Started the daemon now (pid" in r.stdout
+    status = run_stretchd("status", "--json")
+    assert status.returncode == 0 and json.loads(status.stdout)["running"] is True
     assert reminders() == [("08:00", "deep"), ("18:00", "deep")]
     assert Store(resolve()).get_state("cautions_acknowledged")
     text = resolve().config_file.read_text()

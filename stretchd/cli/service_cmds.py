@@ -43,7 +43,9 @@ def service_install(
     if autostart:
         for line in service.install_autostart():
             typer.echo(line)
-        typer.echo("stretchd starts with your next desktop login; to start it now: `stretchd daemon &`")
+        typer.echo("stretchd starts with every desktop login.")
+        if not no_start:
+            typer.echo(service.start_detached())
         return
     for line in service.install_unit(target, start=not no_start):
         typer.echo(line)
