@@ -35,10 +35,15 @@ def _clock(stamp: str | None, today: Any) -> str:
 
     if not stamp:
         return "-"
+    from datetime import timedelta
+
     at = datetime.fromisoformat(stamp)
-    return at.strftime("%H:%M:%S" if at.second else "%H:%M") + (
-        "" if at.date() == today else at.strftime(" on %a %d %b")
-    )
+    clock = at.strftime("%H:%M:%S" if at.second else "%H:%M")
+    if at.date() == today:
+        return clock
+    if at.date() == today + timedelta(days=1):
+        return f"tomorrow {clock}"
+    return at.strftime("%a %d %b ") + clock
 
 
 def status_text(st: dict[str, Any], today: Any) -> str:

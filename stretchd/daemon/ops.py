@@ -91,11 +91,11 @@ def status(ctx: Context, *, running: bool = False) -> dict[str, Any]:
     pause = active_pause(entries, ctx.now)
     nxt = []
     for s in slots.upcoming(ctx.now, settings.reminders, ctx.tz, count=len(settings.reminders) or 1):
-        nxt.append({"slot": s.label, "routine": s.routine, "at": s.at.isoformat(),
+        nxt.append({"slot": s.label, "routine": s.routine, "at": s.at.astimezone(ctx.tz).isoformat(),
                     "paused": pause is not None and pause.until is not None and s.at < pause.until})  # fmt: skip
     done = slots.satisfied(ctx.today, settings.reminders, ctx.tz, entries)
     today_slots = [
-        {"slot": s.label, "routine": s.routine, "at": s.at.isoformat(), "done": s.label in done}
+        {"slot": s.label, "routine": s.routine, "at": s.at.astimezone(ctx.tz).isoformat(), "done": s.label in done}
         for s in slots.slots_of_day(ctx.today, settings.reminders, ctx.tz)
     ]
     last = None
