@@ -162,3 +162,35 @@ def test_readers_never_see_a_half_written_file(home: Path, tmp_path: Path) -> No
         assert code == 0, output
     assert r.returncode == 0, r.stderr
     assert len(stored_entries(home)) == 120
+
+
+SCHEDULE_WORKER = (
+    SPIN_UNTIL_GO
+    + """
+from datetime import time as clock
+from stretchd import services
+from stretchd.paths import resolve
+w = int(sys.argv[2])
+for i in range(5):
+    services.schedule_change(resolve(), add=(clock(w + 1, i * 5 + 1), "deep"))
+"""
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug (services.config_set / schedule_change): the config is read outside the lock, "
+    "so concurrent edits overwrite each other (measured: 7 of 22 reminders kept)",
+)
+def test_concurrent_schedule_changes_lose_nothing(home: Path, tmp_path: Path) -> None:
+    go = go_file(tmp_path)
+    procs = [
+        python_worker(SCHEDULE_WORKER, str(go), str(w), home=home, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for w in range(4)
+    ]
+    release(go)
+    for code, output in wait_all(procs):
+        assert code == 0, output
+    r = run_stretchd("schedule", "list", "--json", env=stretchd_env(STRETCHD_HOME=str(home)))
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)["reminders"]) == 2 + 4 * 5
