@@ -337,3 +337,32 @@ def test_corrupt_file_error_as_a_real_process(home: Path) -> None:
     assert f"mv {path} {path}.broken" in r.stderr
     assert "Traceback" not in r.stderr
     assert path.read_bytes() == CORRUPT["truncated JSON"]
+
+
+# ---------------------------------------------------------------- broken config files
+
+BROKEN_CONFIG = {
+    "invalid TOML": b"daily_target = [\n",
+    "wrong types": b'daily_target = "lots"\n[reminder]\nnudge_minutes = -5\n',
+    "binary garbage": b"\xff\xfe\x00\x01garbage",
+    "reminders not a list": b'reminders = "08:00"\n',
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_CONFIG))
+def test_broken_config_every_command_refuses_and_nothing_is_written(
+    cli: Callable[..., CliResult], home: Path, case: str
+) -> None:
+    make_history(home, 3)
+    history = data_file(home).read_bytes()
+    config = home / "config" / "config.toml"
+    config.parent.mkdir(mode=0o700, exist_ok=True)
+    config.write_bytes(BROKEN_CONFIG[case])
+    for args in (["done"], ["stats"], ["skip"], ["config", "set", "daily_target", "3"], ["schedule", "add", "12:00"],
+                 ["schedule", "remove", "08:00"]):  # fmt: skip
+        r = cli(*args)
+        assert r.code == 2, (case, args, r)
+        assert "Traceback" not in r.err
+        assert r.err.startswith("stretchd: error: ") and str(config) in r.err.splitlines()[0], (args, r.err)
+        assert config.read_bytes() == BROKEN_CONFIG[case], f"{args} rewrote a broken config"
+        assert data_file(home).read_bytes() == history, f"{args} wrote history despite a broken config"
