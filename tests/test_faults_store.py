@@ -107,6 +107,33 @@ def test_sigkill_at_random_moments_never_loses_an_acknowledged_write(home: Path)
     print(f"\n{kills[0]} kills, {len(acked)} acknowledged writes, all present; {len(orphans)} orphaned temp files")
 
 
+@pytest.mark.slow
+def test_sigkill_of_real_cli_done_processes_never_loses_a_reported_write(home: Path) -> None:
+    """`python -m stretchd done --json` killed at random moments (start-up, lock, write, replace)."""
+    env = stretchd_env(STRETCHD_HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
+    acked: set[str] = set()
+    killed = 0
+    rng = random.Random(7)
+    for _ in range(40):
+        proc = subprocess.Popen([sys.executable, "-m", "stretchd", "done", "--json"], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        time.sleep(rng.uniform(0.03, 0.25))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            killed += 1
+        out, err = proc.communicate()
+        if proc.returncode == 0:  # it reported success before the kill
+            acked.add(json.loads(out)["entry"]["id"])
+        else:
+            assert proc.returncode == -signal.SIGKILL, err
+        uids = {doc["uid"] for doc in stored(home).get("entries", {}).values()} if data_file(home).exists() else set()
+        assert acked <= uids
+    assert killed >= 10 and acked  # both outcomes happened: the test exercised kills and successes
+    print(f"\n{killed} of 40 `stretchd done` processes killed, {len(acked)} reported success, all present")
+    r = run_stretchd("history", "--json", env=env)
+    assert r.returncode == 0 and acked <= {e["id"] for e in json.loads(r.stdout)}
+
+
 # ---------------------------------------------------------------- disk full and write errors
 
 
