@@ -120,12 +120,12 @@ def test_sigkill_of_real_cli_done_processes_never_loses_a_reported_write(home: P
         time.sleep(rng.uniform(0.03, 0.25))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
-            killed += 1
         out, err = proc.communicate()
         if proc.returncode == 0:  # it reported success before the kill
             acked.add(json.loads(out)["entry"]["id"])
         else:
             assert proc.returncode == -signal.SIGKILL, err
+            killed += 1
         uids = {doc["uid"] for doc in stored(home).get("entries", {}).values()} if data_file(home).exists() else set()
         assert acked <= uids
     assert killed >= 10 and acked  # both outcomes happened: the test exercised kills and successes
