@@ -109,15 +109,20 @@ def test_sigkill_at_random_moments_never_loses_an_acknowledged_write(home: Path)
 
 @pytest.mark.slow
 def test_sigkill_of_real_cli_done_processes_never_loses_a_reported_write(home: Path) -> None:
-    """`python -m stretchd done --json` killed at random moments (start-up, lock, write, replace)."""
+    """`python -m stretchd done --json` killed at random moments (start-up, lock, write, replace), 40 times."""
     env = stretchd_env(STRETCHD_HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
     acked: set[str] = set()
     killed = 0
     rng = random.Random(7)
+    started = time.perf_counter()
+    first = run_stretchd("done", "--json", env=env)
+    typical = time.perf_counter() - started  # kill delays scale with this machine's speed
+    assert first.returncode == 0, first.stderr
+    acked.add(json.loads(first.stdout)["entry"]["id"])
     for _ in range(40):
         proc = subprocess.Popen([sys.executable, "-m", "stretchd", "done", "--json"], env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-        time.sleep(rng.uniform(0.03, 0.25))
+        time.sleep(rng.uniform(0.2, 1.6) * typical)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
         out, err = proc.communicate()
@@ -128,7 +133,7 @@ def test_sigkill_of_real_cli_done_processes_never_loses_a_reported_write(home: P
             killed += 1
         uids = {doc["uid"] for doc in stored(home).get("entries", {}).values()} if data_file(home).exists() else set()
         assert acked <= uids
-    assert killed >= 10 and acked  # both outcomes happened: the test exercised kills and successes
+    assert killed >= 10  # kills landed (start-up, lock, write, replace); the first run always succeeds
     print(f"\n{killed} of 40 `stretchd done` processes killed, {len(acked)} reported success, all present")
     r = run_stretchd("history", "--json", env=env)
     assert r.returncode == 0 and acked <= {e["id"] for e in json.loads(r.stdout)}
