@@ -300,9 +300,12 @@ def read_import(path: Path, now: datetime) -> list[Entry]:
         where = "item"
     else:
         reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "kind" not in reader.fieldnames or "at" not in reader.fieldnames:
-            raise UsageError(f"{path}: not a stretchd export (expected a JSON array or CSV with kind,at,...)")
-        rows = list(reader)
+        try:  # csv.Error (e.g. a field over 128 KiB) is not a ValueError
+            if not reader.fieldnames or "kind" not in reader.fieldnames or "at" not in reader.fieldnames:
+                raise UsageError(f"{path}: not a stretchd export (expected a JSON array or CSV with kind,at,...)")
+            rows = list(reader)
+        except csv.Error as exc:
+            raise UsageError(f"{path}: not a readable CSV file ({exc}); nothing was imported") from None
         where = "row"
     out: list[Entry] = []
     for i, row in enumerate(rows, 1):

@@ -44,7 +44,7 @@ def parse_duration(text: str) -> timedelta:
     """``10m``, ``2h``, ``1d``, ``90s``, ``1h30m``, or a bare number of minutes."""
     raw = text.strip().lower().replace(" ", "")
     if raw.isdigit():
-        delta = timedelta(minutes=int(raw))
+        seconds = int(raw) * 60
     else:
         pos, seconds = 0, 0
         for m in _DURATION_PART.finditer(raw):
@@ -54,7 +54,9 @@ def parse_duration(text: str) -> timedelta:
             pos = m.end()
         if pos != len(raw) or not raw:
             raise TimeParseError(f"{text!r} is not a duration (examples: 10m, 2h, 1d, 1h30m)")
-        delta = timedelta(seconds=seconds)
+    if seconds > MAX_DURATION.total_seconds():  # before timedelta(), which overflows on huge numbers
+        raise TimeParseError(f"{text!r}: a duration can be at most 366 days")
+    delta = timedelta(seconds=seconds)
     if delta <= timedelta(0):
         raise TimeParseError(f"{text!r}: a duration must be longer than zero")
     if delta > MAX_DURATION:
