@@ -34,15 +34,21 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, private_dir: bool = True) -> None:
     """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix.
 
     Temp file in the same directory, fsync, ``os.replace``, fsync of the directory. On any
     failure the temp file is removed, the old file is untouched, and StorageWriteError is raised.
+    ``private_dir``: the directory is stretchd's own and is made 0700; otherwise (an export, a
+    systemd unit) the user's directory is created if missing but its mode is left alone.
     """
-    directory = ensure_private_dir(path.parent)
     tmp_name = None
     try:
+        directory = path.parent
+        if private_dir:
+            ensure_private_dir(directory)
+        else:
+            directory.mkdir(parents=True, exist_ok=True)
         # Not tempfile: importing it costs more than the whole write on a small history.
         tmp_name = str(directory / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
         fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -66,6 +72,18 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
         if tmp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+
+
+def remove_stale_temps(path: Path) -> int:
+    """Delete temp files a killed writer of ``path`` left behind. Call with the write lock held:
+    then no other writer of ``path`` is between its temp file and the replace."""
+    removed = 0
+    with contextlib.suppress(OSError):
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+                removed += 1
+    return removed
 
 
 @contextlib.contextmanager

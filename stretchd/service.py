@@ -338,7 +338,7 @@ def install_unit(target: str = "graphical", *, start: bool = True, manager: Mana
     done: list[str] = []
     changed = old != text
     if changed:
-        atomic_write(path, text.encode("utf-8"))
+        atomic_write(path, text.encode("utf-8"), private_dir=False)
         done.append(f"{'Updated' if old is not None else 'Wrote'} {path}")
     else:
         done.append(f"{path} is already up to date")
@@ -355,7 +355,7 @@ def install_unit(target: str = "graphical", *, start: bool = True, manager: Mana
                 _remove(path)
                 undone = f"{path} was removed again"
             else:
-                atomic_write(path, old.encode("utf-8"))
+                atomic_write(path, old.encode("utf-8"), private_dir=False)
                 undone = f"the previous {path} was put back"
             manager.call("daemon-reload")
         else:
@@ -381,7 +381,7 @@ def install_autostart() -> list[str]:
     if _read(path) == text:
         return [f"{path} is already up to date"]
     existed = path.exists()
-    atomic_write(path, text.encode("utf-8"))
+    atomic_write(path, text.encode("utf-8"), private_dir=False)
     exec_line = next(line for line in text.splitlines() if line.startswith("Exec="))
     return [f"{'Updated' if existed else 'Wrote'} {path}", f"  {exec_line}"]
 

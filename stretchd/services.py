@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta, tzinfo
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from stretchd.paths import Paths, resolve
 from stretchd.store import Store, new_uid
 
 FUTURE_TOLERANCE = timedelta(minutes=1)  # clock skew between a click and the write
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)  # nothing in a stretch history is older
 
 
 class Context:
@@ -61,6 +62,8 @@ def parse_at(text: str | None, ctx: Context) -> datetime:
         raise UsageError(f"--at: {exc}") from None
     if at > ctx.now + FUTURE_TOLERANCE:
         raise UsageError(f"--at: {at.isoformat(timespec='minutes')} is in the future")
+    if at < EARLIEST:
+        raise UsageError(f"--at: {at.date().isoformat()} is before 1970")
     return at.replace(microsecond=0)
 
 
@@ -158,6 +161,8 @@ def skip_day(ctx: Context, day_text: str | None, reason: str | None) -> Entry:
             raise UsageError(f"--date: {exc}") from None
         if day > ctx.today + timedelta(days=366):
             raise UsageError("--date: at most a year ahead")
+        if day < EARLIEST.date():
+            raise UsageError("--date: before 1970")
     entry = Entry(new_uid(), "skip", ctx.now.replace(microsecond=0), day=day, note=check_note(reason))
     with ctx.store.transaction() as txn:
         for e in txn.entries():
@@ -246,6 +251,8 @@ def row_to_entry(row: dict[str, Any], now: datetime) -> Entry:
     at = _aware(at_text, "at")
     if at > now + FUTURE_TOLERANCE:
         raise ValueError(f"at {at_text} is in the future")
+    if at < EARLIEST:
+        raise ValueError(f"at {at_text} is before 1970")
     routine = _opt_str(row, "routine")
     if kind == "stretch" and routine not in routines.ROUTINE_IDS:
         raise ValueError(f"routine must be one of {', '.join(routines.ROUTINE_IDS)}, got {routine!r}")
@@ -261,6 +268,12 @@ def row_to_entry(row: dict[str, Any], now: datetime) -> Entry:
         raise ValueError("a skip row needs a day")
     if kind == "pause" and until_text is None:
         raise ValueError("a pause row needs an until")
+    until = _aware(until_text, "until") if until_text else None
+    if until is not None and until <= at:
+        raise ValueError(f"until {until_text} is not after at {at_text}")
+    day = date.fromisoformat(day_text) if day_text else None
+    if day is not None and not EARLIEST.date() <= day <= now.date() + timedelta(days=366):
+        raise ValueError(f"day {day_text} is before 1970 or more than a year ahead")
     note = _opt_str(row, "note")
     if note is not None and len(note) > MAX_NOTE:
         raise ValueError(f"note is longer than {MAX_NOTE} characters")
@@ -275,8 +288,8 @@ def row_to_entry(row: dict[str, Any], now: datetime) -> Entry:
         pain_after=_opt_int(row, "pain_after", 0, 10),
         duration_s=_opt_int(row, "duration_s", 0, 86400),
         note=note,
-        day=date.fromisoformat(day_text) if day_text else None,
-        until=_aware(until_text, "until") if until_text else None,
+        day=day,
+        until=until,
         episode=_opt_str(row, "episode"),
         source=_opt_str(row, "source") or "import",
     )
@@ -337,11 +350,24 @@ def import_entries(ctx: Context, path: Path) -> tuple[int, int]:
 # ---------------------------------------------------------------- config edits
 
 
-def write_config(paths: Paths, text: str) -> None:
-    from stretchd.fsutil import atomic_write, locked
+def edit_config(paths: Paths, change: Callable[[str, Settings], str | None]) -> Settings:
+    """Read, change, validate and write the config under its lock, so concurrent edits all land.
+
+    ``change(text, current)`` returns the new text, or None to leave the file as it is. A broken
+    config is refused before ``change`` runs and is never overwritten.
+    """
+    from stretchd.fsutil import atomic_write, locked, remove_stale_temps
 
     with locked(paths.config_lock_file):
-        atomic_write(paths.config_file, text.encode("utf-8"))
+        text = current_config_text(paths)
+        current = config_mod.parse_text(text, paths.config_file)
+        new_text = change(text, current)
+        if new_text is None:
+            return current
+        settings = config_mod.parse_text(new_text, paths.config_file)
+        remove_stale_temps(paths.config_file)
+        atomic_write(paths.config_file, new_text.encode("utf-8"))
+        return settings
 
 
 def current_config_text(paths: Paths) -> str:
@@ -351,34 +377,29 @@ def current_config_text(paths: Paths) -> str:
         return config_mod.example_text()
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {paths.config_file}: {exc}") from None
-    config_mod.parse_text(text, paths.config_file)  # a broken file is never overwritten
     return text
 
 
 def config_set(paths: Paths, key: str, raw: str) -> Any:
     value = config_mod.coerce_cli_value(key, raw)
-    new_text = config_mod.edit_text(current_config_text(paths), set_key=key, value=value)
-    config_mod.parse_text(new_text, paths.config_file)
-    write_config(paths, new_text)
+    edit_config(paths, lambda text, _current: config_mod.edit_text(text, set_key=key, value=value))
     return value
 
 
 def schedule_change(paths: Paths, *, add: tuple[time, str] | None = None, remove: time | None = None) -> Settings:
-    text = current_config_text(paths)
-    current = config_mod.parse_text(text, paths.config_file)
-    reminders = list(current.reminders)
-    if add is not None:
-        clock, routine = add
-        if any(r.time == clock for r in reminders):
-            raise UsageError(f"{format_clock(clock)} is already a reminder time")
-        reminders.append(config_mod.Reminder(clock, check_routine(routine)))
-    if remove is not None:
-        if not any(r.time == remove for r in reminders):
-            have = ", ".join(r.label for r in reminders) or "none"
-            raise UsageError(f"{format_clock(remove)} is not a reminder time (have: {have})")
-        reminders = [r for r in reminders if r.time != remove]
-    reminders.sort(key=lambda r: r.time)
-    new_text = config_mod.edit_text(text, reminders=tuple(reminders))
-    settings = config_mod.parse_text(new_text, paths.config_file)
-    write_config(paths, new_text)
-    return settings
+    def change(text: str, current: Settings) -> str:
+        reminders = list(current.reminders)
+        if add is not None:
+            clock, routine = add
+            if any(r.time == clock for r in reminders):
+                raise UsageError(f"{format_clock(clock)} is already a reminder time")
+            reminders.append(config_mod.Reminder(clock, check_routine(routine)))
+        if remove is not None:
+            if not any(r.time == remove for r in reminders):
+                have = ", ".join(r.label for r in reminders) or "none"
+                raise UsageError(f"{format_clock(remove)} is not a reminder time (have: {have})")
+            reminders = [r for r in reminders if r.time != remove]
+        reminders.sort(key=lambda r: r.time)
+        return config_mod.edit_text(text, reminders=tuple(reminders))
+
+    return edit_config(paths, change)

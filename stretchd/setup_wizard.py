@@ -63,14 +63,18 @@ def write_reminders(paths: Paths, reminders: tuple[Reminder, ...]) -> bool:
     """Put ``reminders`` into the config (comments kept); False when they already were there."""
     from stretchd import services
 
-    text = services.current_config_text(paths)  # a broken config is refused, never overwritten
-    current = config_mod.parse_text(text, paths.config_file)
-    if paths.config_file.exists() and current.reminders == reminders:
-        return False
-    new_text = config_mod.edit_text(text, reminders=reminders)
-    config_mod.parse_text(new_text, paths.config_file)
-    services.write_config(paths, new_text)
-    return True
+    existed = paths.config_file.exists()
+    changed = False
+
+    def change(text: str, current: config_mod.Settings) -> str | None:
+        nonlocal changed
+        if existed and current.reminders == reminders:
+            return None
+        changed = True
+        return config_mod.edit_text(text, reminders=reminders)
+
+    services.edit_config(paths, change)  # a broken config is refused, never overwritten
+    return changed
 
 
 def describe(reminders: tuple[Reminder, ...]) -> str:

@@ -13,9 +13,9 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from stretchd.core.model import Entry
+from stretchd.core.model import KINDS, Entry
 from stretchd.errors import DataError
-from stretchd.fsutil import atomic_write, locked
+from stretchd.fsutil import atomic_write, locked, remove_stale_temps
 from stretchd.paths import Paths
 
 SCHEMA_VERSION = 1
@@ -123,6 +123,42 @@ def entry_to_doc(e: Entry) -> dict[str, Any]:
     return doc
 
 
+_OPTIONAL_TYPES: dict[str, type] = {
+    "routine": str, "level": int, "area": str, "pain_before": int, "pain_after": int,
+    "duration_s": int, "note": str, "episode": str, "source": str, "day": str, "until": str,
+}  # fmt: skip
+
+
+def check_doc(doc: Any) -> None:
+    """Raise ValueError naming what is wrong with one stored entry (cheap: no Entry is built)."""
+    if not isinstance(doc, dict):
+        raise ValueError("an entry is not an object")
+    uid, kind, at = doc.get("uid"), doc.get("kind"), doc.get("at")
+    if not isinstance(uid, str) or not uid:
+        raise ValueError("an entry has no id")
+    if kind not in KINDS:
+        raise ValueError(f"entry {uid} has an unknown kind {kind!r}")
+    if not isinstance(at, str) or datetime.fromisoformat(at).tzinfo is None:
+        raise ValueError(f"entry {uid} has no valid time with an offset")
+    for name, expected in _OPTIONAL_TYPES.items():
+        value = doc.get(name)
+        if value is not None and (not isinstance(value, expected) or isinstance(value, bool)):
+            raise ValueError(f"entry {uid}: {name} must be {expected.__name__}")
+    if doc.get("day") is not None:
+        date.fromisoformat(doc["day"])
+    if doc.get("until") is not None and datetime.fromisoformat(doc["until"]).tzinfo is None:
+        raise ValueError(f"entry {uid}: until has no offset")
+
+
+def check_entries(data: dict[str, Any], path: Path) -> None:
+    """Refuse a file with a malformed entry before anything reads it as history or writes to it."""
+    for key, doc in data.get(ENTRIES, {}).items():
+        try:
+            check_doc(doc)
+        except (ValueError, TypeError) as exc:
+            raise DataError(f"{path} holds a malformed entry (#{key}: {exc})", hint=_recover_hint(path)) from None
+
+
 def doc_to_entry(doc: dict[str, Any], seq: int = 0) -> Entry:
     day = doc.get("day")
     until = doc.get("until")
@@ -203,11 +239,13 @@ class Store:
 
     def entries(self) -> list[Entry]:
         """All entries, oldest first by time (ties: insertion order)."""
-        table = self._data().get(ENTRIES, {})
+        data = self._data()
+        table = data.get(ENTRIES, {})
         try:
             out = [doc_to_entry(doc, int(k)) for k, doc in table.items()]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DataError(f"{self.path} holds a malformed entry ({exc})", hint=_recover_hint(self.path)) from None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            check_entries(data, self.path)  # names the bad entry
+            raise DataError(f"{self.path} holds a malformed entry", hint=_recover_hint(self.path)) from None
         out.sort(key=lambda e: (e.at, e.seq))
         return out
 
@@ -227,7 +265,11 @@ class Store:
         A corrupt file raises DataError before anything is written.
         """
         with locked(self.lock_path):
-            read_raw(self.path)  # refuse corrupt data before TinyDB sees it
+            # Refuse corrupt data before TinyDB sees it, so nothing is ever written to such a file.
+            data = read_raw(self.path)
+            if data is not None:
+                check_entries(migrate(data, self.path), self.path)
+            remove_stale_temps(self.path)  # left by a writer killed mid-write; we hold the lock
             db = TinyDB(self.path, storage=AtomicJSONStorage)
             try:
                 yield Txn(db)

@@ -177,11 +177,6 @@ for i in range(5):
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug (services.config_set / schedule_change): the config is read outside the lock, "
-    "so concurrent edits overwrite each other (measured: 7 of 22 reminders kept)",
-)
 def test_concurrent_schedule_changes_lose_nothing(home: Path, tmp_path: Path) -> None:
     go = go_file(tmp_path)
     procs = [

@@ -334,11 +334,6 @@ def test_corrupt_data_file_every_command_refuses_and_leaves_it_untouched(
     check_refused(cli, home, tmp_path, CORRUPT[case])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug (stretchd/store.py): malformed entries reach TinyDB inside a transaction; "
-    "`done` appends to the file, then a TypeError/KeyError traceback (see notes/proof-note.md)",
-)
 @pytest.mark.parametrize("case", list(MALFORMED))
 def test_malformed_entry_every_command_refuses_and_leaves_it_untouched(
     cli: Callable[..., CliResult], home: Path, tmp_path: Path, case: str

@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -63,11 +62,6 @@ def test_export_file_is_private(cli: Callable[..., CliResult], home: Path, tmp_p
     assert mode(target) == 0o600
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: export -o goes through fsutil.atomic_write, whose ensure_private_dir() "
-    "chmods the user's chosen directory to 0700 (as root, `-o /tmp/x` would chmod /tmp)",
-)
 def test_export_leaves_the_users_directory_mode_alone(cli: Callable[..., CliResult], tmp_path: Path) -> None:
     assert cli("done").code == 0
     shared = tmp_path / "shared"

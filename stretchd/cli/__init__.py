@@ -78,6 +78,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         add_completion=False,
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
+        suggest_commands=False,  # click already adds "Did you mean ...?"; Typer would say it twice
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(_root)

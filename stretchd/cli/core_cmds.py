@@ -142,7 +142,8 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        atomic_write(output.expanduser().absolute(), text.encode("utf-8"))
+        # The user's directory keeps its mode; the file itself is private (health data).
+        atomic_write(output.expanduser().absolute(), text.encode("utf-8"), private_dir=False)
         typer.echo(f"Wrote {output} (private: mode 0600).")
 
 

@@ -492,7 +492,9 @@ class Daemon:
         if not upcoming:
             return "STATUS=no reminder times configured"
         s = upcoming[0]
-        return f"STATUS=next reminder {s.label} ({s.routine}) at {s.at.astimezone(self.tz).isoformat(timespec='seconds')}"
+        return (
+            f"STATUS=next reminder {s.label} ({s.routine}) at {s.at.astimezone(self.tz).isoformat(timespec='seconds')}"
+        )
 
     # -- reload and control
 
