@@ -111,8 +111,9 @@ def answer_follow_up(ctx: Context, report_uid: str, level: int, *, source: str =
 
 
 def active_warnings(ctx: Context) -> list[core.PainWarning]:
-    acked = set(_keys(ctx.store.get_state(ACKED_KEY)))
-    return [w for w in core.evaluate(ctx.store.entries(), ctx.now, rules(ctx)) if w.key not in acked]
+    view = ctx.view()
+    acked = set(_keys(view.get_state(ACKED_KEY)))
+    return [w for w in core.evaluate(view.entries(), ctx.now, rules(ctx)) if w.key not in acked]
 
 
 def ack_warnings(ctx: Context) -> list[core.PainWarning]:
@@ -128,8 +129,9 @@ def ack_warnings(ctx: Context) -> list[core.PainWarning]:
 
 
 def facts(ctx: Context) -> core.PainFacts:
-    acked = _keys(ctx.store.get_state(ACKED_KEY))
-    return core.facts(ctx.store.entries(), ctx.now, rules(ctx), acked)
+    view = ctx.view()
+    acked = _keys(view.get_state(ACKED_KEY))
+    return core.facts(view.entries(), ctx.now, rules(ctx), acked)
 
 
 # ---------------------------------------------------------------- notifications

@@ -18,7 +18,7 @@ from stretchd.core.stats import Summary, summarize
 from stretchd.core.timeparse import TimeParseError, format_clock, parse_when
 from stretchd.errors import StretchdError, UsageError
 from stretchd.paths import Paths, resolve
-from stretchd.store import Store, new_uid
+from stretchd.store import Snapshot, Store, new_uid
 
 FUTURE_TOLERANCE = timedelta(minutes=1)  # clock skew between a click and the write
 EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)  # nothing in a stretch history is older
@@ -33,6 +33,13 @@ class Context:
         self.store = store
         self.tz = tz
         self.now = now
+        self._view: Snapshot | None = None
+
+    def view(self) -> Snapshot:
+        """The history as read once for this command (read-only commands look at it several times)."""
+        if self._view is None:
+            self._view = self.store.snapshot()
+        return self._view
 
     @classmethod
     def load(cls, *, now: datetime | None = None) -> Context:
@@ -136,7 +143,7 @@ def log_stretch(
 
 
 def last_entry(ctx: Context) -> Entry | None:
-    entries = ctx.store.entries()
+    entries = ctx.view().entries()
     return max(entries, key=lambda e: e.seq) if entries else None
 
 
@@ -174,11 +181,11 @@ def skip_day(ctx: Context, day_text: str | None, reason: str | None) -> Entry:
 def stats(ctx: Context, days: int = 56) -> Summary:
     if not 1 <= days <= 3660:
         raise UsageError(f"--days must be 1..3660, got {days}")
-    return summarize(ctx.store.entries(), ctx.settings.daily_target, ctx.today, window=days)
+    return summarize(ctx.view().entries(), ctx.settings.daily_target, ctx.today, window=days)
 
 
 def history(ctx: Context, since: str | None) -> list[Entry]:
-    entries = ctx.store.entries()
+    entries = ctx.view().entries()
     if since is not None:
         try:
             start = parse_when(since, ctx.now, ctx.tz)

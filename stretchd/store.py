@@ -226,6 +226,37 @@ class Txn:
         table.insert({"key": key, "value": value})
 
 
+class Snapshot:
+    """The history as read once: a command that looks at it several times parses it once."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self.data = data
+        self._entries: list[Entry] | None = None
+
+    def entries(self) -> list[Entry]:
+        """All entries, oldest first by time (ties: insertion order)."""
+        if self._entries is None:
+            table = self.data.get(ENTRIES, {})
+            try:
+                out = [doc_to_entry(doc, int(k)) for k, doc in table.items()]
+            except (KeyError, TypeError, ValueError, AttributeError):
+                check_entries(self.data, self.path)  # names the bad entry
+                raise DataError(f"{self.path} holds a malformed entry", hint=_recover_hint(self.path)) from None
+            out.sort(key=lambda e: (e.at, e.seq))
+            self._entries = out
+        return list(self._entries)
+
+    def records(self, table: str) -> list[dict[str, Any]]:
+        return [dict(d) for d in self.data.get(table, {}).values()]
+
+    def get_state(self, key: str, default: Any = None) -> Any:
+        for d in self.data.get(STATE, {}).values():
+            if d.get("key") == key:
+                return d.get("value")
+        return default
+
+
 class Store:
     """The history of one user. Reads parse the file by path; writes go through :meth:`transaction`."""
 
@@ -233,30 +264,20 @@ class Store:
         self.path = paths.data_file
         self.lock_path = paths.lock_file
 
-    def _data(self) -> dict[str, Any]:
+    def snapshot(self) -> Snapshot:
+        """Read the file now (by path, so the latest replace is seen)."""
         data = read_raw(self.path)
-        return {} if data is None else migrate(data, self.path)
+        return Snapshot(self.path, {} if data is None else migrate(data, self.path))
 
     def entries(self) -> list[Entry]:
         """All entries, oldest first by time (ties: insertion order)."""
-        data = self._data()
-        table = data.get(ENTRIES, {})
-        try:
-            out = [doc_to_entry(doc, int(k)) for k, doc in table.items()]
-        except (KeyError, TypeError, ValueError, AttributeError):
-            check_entries(data, self.path)  # names the bad entry
-            raise DataError(f"{self.path} holds a malformed entry", hint=_recover_hint(self.path)) from None
-        out.sort(key=lambda e: (e.at, e.seq))
-        return out
+        return self.snapshot().entries()
 
     def records(self, table: str) -> list[dict[str, Any]]:
-        return [dict(d) for d in self._data().get(table, {}).values()]
+        return self.snapshot().records(table)
 
     def get_state(self, key: str, default: Any = None) -> Any:
-        for d in self._data().get(STATE, {}).values():
-            if d.get("key") == key:
-                return d.get("value")
-        return default
+        return self.snapshot().get_state(key, default)
 
     @contextmanager
     def transaction(self) -> Iterator[Txn]:

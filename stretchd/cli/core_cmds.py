@@ -138,7 +138,7 @@ def export(
     if fmt not in ("csv", "json"):
         raise UsageError(f"--format must be csv or json, got {fmt!r}")
     ctx = load_context()
-    text = services.export_text(ctx.store.entries(), fmt)
+    text = services.export_text(ctx.view().entries(), fmt)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -84,10 +84,11 @@ def resume(ctx: Context) -> bool:
 
 def status(ctx: Context, *, running: bool = False) -> dict[str, Any]:
     """What ``stretchd status`` shows, computed from the store (the daemon adds its live parts)."""
-    entries = ctx.store.entries()
+    view = ctx.view()
+    entries = view.entries()
     settings = ctx.settings
     summary = summarize(entries, settings.daily_target, ctx.today, window=1)
-    snooze_until = parse_stamp(ctx.store.get_state(SNOOZE_KEY))
+    snooze_until = parse_stamp(view.get_state(SNOOZE_KEY))
     pause = active_pause(entries, ctx.now)
     nxt = []
     for s in slots.upcoming(ctx.now, settings.reminders, ctx.tz, count=len(settings.reminders) or 1):
@@ -99,7 +100,7 @@ def status(ctx: Context, *, running: bool = False) -> dict[str, Any]:
         for s in slots.slots_of_day(ctx.today, settings.reminders, ctx.tz)
     ]
     last = None
-    for doc in reversed(ctx.store.records("sent")):
+    for doc in reversed(view.records("sent")):
         if doc.get("outcome") is not None:
             last = {k: doc.get(k) for k in ("at", "kind", "slot", "outcome", "backend", "detail")}
             break
