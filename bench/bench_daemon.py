@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,8 +61,40 @@ def _notify_times(log: Path) -> list[float]:
             if re.match(r"^\d+\.\d+ Notify ", line)]  # fmt: skip
 
 
+PEERS = {"Workrave": ["workrave"], "Safe Eyes": ["safeeyes"]}  # Debian packages workrave, safeeyes
+
+
+def _start_xvfb() -> tuple[subprocess.Popen[bytes], str] | None:
+    if not shutil.which("Xvfb"):
+        return None
+    read, write = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    os.close(write)
+    with os.fdopen(read) as f:
+        number = f.readline().strip()
+    return proc, f":{number}"
+
+
+def _start_peers(env: dict[str, str], tmp: Path) -> dict[str, subprocess.Popen[bytes]]:
+    """Workrave and Safe Eyes where installed, on the same bus, each with its own empty HOME."""
+    started = {}
+    for name, argv in PEERS.items():
+        if shutil.which(argv[0]) is None:
+            continue
+        home = tmp / f"peer-{argv[0]}"
+        home.mkdir()
+        peer_env = {**env, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+        started[name] = subprocess.Popen(argv, env=peer_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return started
+
+
 def run(quick: bool) -> dict[str, Any]:
     idle_seconds = 60.0 if quick else 300.0
+    peers: dict[str, subprocess.Popen[bytes]] = {}
+    peer_rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    xvfb = None
     with tempfile.TemporaryDirectory(prefix="sdb") as tmp_name:
         tmp = Path(tmp_name)
         home = tmp / "h"
@@ -79,6 +112,13 @@ def run(quick: bool) -> dict[str, Any]:
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         daemon = None
         try:
+            if not quick:  # the peers, measured in the same idle window under the same conditions
+                x = _start_xvfb()
+                if x is not None:
+                    xvfb, display = x
+                    peers = _start_peers({**env, "DISPLAY": display}, tmp)
+                if not peers:
+                    notes.append("Workrave / Safe Eyes not installed here (Debian: apt install workrave safeeyes)")
             deadline = time.monotonic() + 15
             while not _owned(env) and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -99,11 +139,25 @@ def run(quick: bool) -> dict[str, Any]:
             # Idle: from now until idle_seconds later nothing is due (next slot is tomorrow).
             time.sleep(1.0)
             rss0, sw0, cpu0 = _proc_counters(daemon.pid)
+            peer0 = {n: _proc_counters(p.pid) for n, p in peers.items() if p.poll() is None}
             time.sleep(idle_seconds)
             rss1, sw1, cpu1 = _proc_counters(daemon.pid)
             per_min = (sw1 - sw0) / (idle_seconds / 60)
+            for name, proc in peers.items():
+                if name not in peer0 or proc.poll() is not None:
+                    notes.append(f"{name} could not run headless here (exit {proc.poll()})")
+                    continue
+                p_rss, p_sw, p_cpu = _proc_counters(proc.pid)
+                peer_rows += [
+                    {"metric": f"{name}: idle RSS (same window)", "value": round(p_rss, 1), "unit": "MiB",
+                     "target": None, "ok": None},
+                    {"metric": f"{name}: idle wake-ups", "value": round((p_sw - peer0[name][1]) / (idle_seconds / 60), 1),
+                     "unit": "/min", "target": None, "ok": None},
+                    {"metric": f"{name}: idle CPU", "value": round(p_cpu - peer0[name][2], 2), "unit": "s",
+                     "target": None, "ok": None},
+                ]  # fmt: skip
         finally:
-            for proc in (daemon, server, bus):
+            for proc in (daemon, server, bus, *peers.values(), xvfb):
                 if proc is not None and proc.poll() is None:
                     proc.terminate()
                     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -125,7 +179,9 @@ def run(quick: bool) -> dict[str, Any]:
              "ok": cpu1 - cpu0 <= 0.1},
             {"metric": "RSS growth while idle", "value": round(rss1 - rss0, 2), "unit": "MiB", "target": "~0",
              "ok": rss1 - rss0 <= 1},
+            *peer_rows,
         ],
+        "notes": notes,
     }  # fmt: skip
 
 

@@ -57,7 +57,10 @@ def done(
 def undo(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Remove the most recently logged entry, after showing it."""
+    """Remove the last entry (shows it first).
+
+    Asks for confirmation unless --yes is given.
+    """
     from stretchd import render, services
 
     ctx = load_context()
@@ -86,7 +89,10 @@ def skip(
         Optional[str], typer.Option("--reason", help="Why (sick, travel, ...).", show_default=False)
     ] = None,
 ) -> None:
-    """Excuse a whole day: it neither breaks nor extends your streak."""
+    """Excuse a day (sick, travel): no streak break.
+
+    An excused day neither breaks nor extends your streak.
+    """
     from stretchd import services
 
     ctx = load_context()
@@ -130,7 +136,10 @@ def export(
         Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.", show_default=False)
     ] = None,
 ) -> None:
-    """Export the whole history (importable with `stretchd import`)."""
+    """Export the whole history as CSV or JSON.
+
+    The file is private (0600) and `stretchd import` reads it back.
+    """
     from stretchd import services
     from stretchd.errors import UsageError
     from stretchd.fsutil import atomic_write
@@ -151,7 +160,10 @@ def export(
 def import_(
     file: Annotated[Path, typer.Argument(help="A file written by `stretchd export` (CSV or JSON).")],
 ) -> None:
-    """Import an export; entries already present are left alone, so importing twice adds nothing."""
+    """Import an export (importing twice adds nothing).
+
+    Every row is checked before anything is written; entries already present are left alone.
+    """
     from stretchd import services
 
     ctx = load_context()
@@ -165,7 +177,11 @@ def stats(
     days: Annotated[int, typer.Option("--days", help="Days shown in the calendar.")] = 56,
     as_json: JsonFlag = False,
 ) -> None:
-    """Today's progress, streaks, adherence, habit score and a calendar heatmap (alias: streak)."""
+    """Streaks, adherence, habit score and a heatmap.
+
+    Today's progress, current and best streak, adherence over 7 and 30 days, the habit score,
+    a calendar heatmap, and the pain section once you report pain. Alias: streak.
+    """
     from stretchd import render, services
     from stretchd.cli import extensions
 
@@ -197,7 +213,10 @@ def routines_cmd(
     routine: Annotated[Optional[str], typer.Argument(help="Show this routine in full.", show_default=False)] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """List the built-in routines, or show one with its steps and cautions."""
+    """List the routines, or show one in full.
+
+    Each routine with its steps, holds and rounds, and the cautions.
+    """
     from stretchd import render, services
     from stretchd.core import routines
 

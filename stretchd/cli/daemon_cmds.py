@@ -16,7 +16,10 @@ START_HINT = "Start them with `stretchd daemon` (or install the user service: `s
 def daemon(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
 ) -> None:
-    """Run the reminder daemon in the foreground (one per user; logs to stderr)."""
+    """Run the reminder daemon (in the foreground).
+
+    One per user; logs to stderr (journald-friendly). Usually started by the service.
+    """
     from stretchd.daemon.app import run
 
     raise typer.Exit(run(verbose))
@@ -83,7 +86,11 @@ def status_text(st: dict[str, Any], today: Any) -> str:
 
 @registry.command("status")
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False) -> None:
-    """Is the reminder daemon running? Next reminders, snooze/pause state, today's progress."""
+    """Are reminders on? The next ones, and today.
+
+    Whether the daemon runs, the next reminders, snooze/pause state, today's progress and the
+    notification server.
+    """
     from stretchd.daemon import ops
 
     ctx = load_context()
@@ -137,7 +144,10 @@ def pause(
         Optional[str], typer.Option("--until", help="Until when: HH:MM, an ISO date/time, ...", show_default=False)
     ] = None,
 ) -> None:
-    """Stop all reminders for a while; the days a pause covers are excused in stats."""
+    """Stop all reminders for a while.
+
+    The days a pause covers are excused in stats.
+    """
     from datetime import timedelta
 
     from stretchd.core.timeparse import TimeParseError, parse_duration, parse_when

@@ -64,7 +64,10 @@ def guide(
         ),
     ] = None,
 ) -> None:
-    """Walk through a stretch with a timer and cues, then log it (Ctrl-C stops)."""  # fmt: skip
+    """Guided stretch with a live timer, then log it.
+
+    Cues for each step, a bell at each switch of sides; Ctrl-C stops.
+    """  # fmt: skip
     from stretchd import guide as runner
     from stretchd import services
     from stretchd.core import guide as core

@@ -42,7 +42,10 @@ def pain(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Report back pain: get the stretch to do now, a notification, and any warning signs."""
+    """Report back pain and get the stretch to do now.
+
+    Also sends a notification, and shows any warning sign.
+    """
     from stretchd import pain as pain_service
     from stretchd import render
 
@@ -90,7 +93,10 @@ def warnings(
     ack: Annotated[bool, typer.Option("--ack", help="Dismiss the active warnings until a rule fires again.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """List the active pain warning signs (continues, grows worse, changes)."""
+    """List (or dismiss) the active pain warnings.
+
+    The warning signs: pain that continues, grows worse, or changes.
+    """
     from stretchd import pain as pain_service
 
     ctx = load_context()

@@ -10,9 +10,7 @@ import typer
 from stretchd.cli import registry
 from stretchd.cli.common import echo_json
 
-service_app = typer.Typer(
-    help="Start stretchd with your session (systemd user service or autostart).", no_args_is_help=True
-)
+service_app = typer.Typer(help="Start stretchd with your session (systemd or autostart).", no_args_is_help=True)
 registry.group("service", service_app)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
@@ -142,7 +140,11 @@ def init(
     ] = None,
     no_service: Annotated[bool, typer.Option("--no-service", help="Do not install the service.")] = False,
 ) -> None:
-    """First-time setup: cautions, reminder times, the service and a test notification."""
+    """First-time setup: cautions, times, service.
+
+    Shows the cautions, asks the reminder times and routines, installs the service and sends a
+    test notification.
+    """
     from stretchd import setup_wizard
     from stretchd.clock import SystemClock
     from stretchd.paths import resolve
@@ -171,7 +173,10 @@ def doctor(
     send_test: Annotated[bool, typer.Option("--send-test", help="Also send a real test notification.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Check config, data, daemon, service, session bus, notification server and logind."""
+    """Check that reminders can work, and how to fix it.
+
+    Config, data, daemon, service, session bus, notification server and logind.
+    """
     from stretchd import doctor as doctor_mod
     from stretchd.paths import resolve
 
