@@ -237,6 +237,8 @@ def from_mapping(data: Mapping[str, Any], text: str = "", path: object = "<confi
         else:
             values[key] = value
     if problems:
+        # In file order: the user fixes them top to bottom.
+        problems.sort(key=lambda p: int(m[1]) if (m := re.search(r"\(line (\d+)\)", p)) else 0)
         raise ConfigError(path, problems)
     return Settings(tuple(sorted(reminders, key=lambda r: r.time)), values, tuple(warnings))
 

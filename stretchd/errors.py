@@ -34,7 +34,7 @@ class ConfigError(StretchdError):
         self.problems = problems
         first = problems[0] if problems else "invalid"
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"{path}: {first}{more}")
+        super().__init__(f"{path}: {first}{more}", hint="`stretchd config check` lists every problem")
 
 
 class DataError(StretchdError):

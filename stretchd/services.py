@@ -12,8 +12,8 @@ from stretchd import config as config_mod
 from stretchd.clock import SystemClock
 from stretchd.config import Settings
 from stretchd.core import routines
+from stretchd.core.episodes import episode_for_stretch
 from stretchd.core.model import EXPORT_COLUMNS, KINDS, MAX_NOTE, PAIN_AREAS, Entry
-from stretchd.core.pain import episode_for_stretch
 from stretchd.core.stats import Summary, summarize
 from stretchd.core.timeparse import TimeParseError, format_clock, parse_when
 from stretchd.errors import StretchdError, UsageError

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stretchd.core import pain
+from stretchd.core import episodes, pain
 from stretchd.core.model import Entry
 from stretchd.core.pain import PainRules
 from stretchd.core.routines import CAUTIONS
@@ -232,12 +232,12 @@ def test_a_report_within_twice_the_window_answers_the_open_episode() -> None:
 
 def test_a_stretch_within_the_window_links_to_the_episode() -> None:
     r = p(0, 5, hour=10)
-    assert pain.episode_for_stretch([r], at(60, r.at), 60) == r.uid
-    assert pain.episode_for_stretch([r], at(61, r.at), 60) is None
-    assert pain.episode_for_stretch([r], at(-1, r.at), 60) is None
-    assert pain.episode_for_stretch([r], at(10, r.at), 0) is None
+    assert episodes.episode_for_stretch([r], at(60, r.at), 60) == r.uid
+    assert episodes.episode_for_stretch([r], at(61, r.at), 60) is None
+    assert episodes.episode_for_stretch([r], at(-1, r.at), 60) is None
+    assert episodes.episode_for_stretch([r], at(10, r.at), 0) is None
     answer = pain.follow_up_answer(r, uid="a1", level=3, at=at(30, r.at))
-    assert pain.episode_for_stretch([r, answer], at(80, r.at), 60) == r.uid  # via its answer
+    assert episodes.episode_for_stretch([r, answer], at(80, r.at), 60) == r.uid  # via its answer
 
 
 # ---------------------------------------------------------------- stats facts

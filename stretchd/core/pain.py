@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from stretchd.core.episodes import pain_reports
 from stretchd.core.model import Entry
 from stretchd.core.routines import CAUTIONS, Routine, get
 
@@ -102,13 +103,6 @@ def advice(level: int, rules: PainRules) -> Advice:
 
 
 # ---------------------------------------------------------------- daily values
-
-
-def pain_reports(entries: Iterable[Entry], until: datetime | None = None) -> list[Entry]:
-    """Pain entries (reports and follow-up answers), oldest first, up to ``until`` inclusive."""
-    out = [e for e in entries if e.kind == "pain" and e.level is not None and (until is None or e.at <= until)]
-    out.sort(key=lambda e: (e.at, e.seq))
-    return out
 
 
 def daily_max(reports: Iterable[Entry]) -> dict[date, int]:
@@ -329,18 +323,6 @@ def follow_up_answer(report: Entry, *, uid: str, level: int, at: datetime, sourc
     """The pain entry that records the after-level of ``report``'s episode."""
     return Entry(uid=uid, kind="pain", at=at, level=level, area=report.area or "lower-back",
                  note=note, episode=report.uid, source=source)  # fmt: skip
-
-
-def episode_for_stretch(entries: Iterable[Entry], at: datetime, minutes: int) -> str | None:
-    """The episode (original report uid) of the latest pain report within ``minutes`` before ``at``."""
-    if minutes <= 0:
-        return None
-    window = timedelta(minutes=minutes)
-    before = [r for r in pain_reports(entries) if r.at <= at and at - r.at <= window]
-    if not before:
-        return None
-    last = before[-1]
-    return last.episode or last.uid
 
 
 def parse_action_key(key: str) -> int | None:
