@@ -86,6 +86,7 @@ def test_default_routine_is_that_of_the_current_or_next_slot(cli: Cli, berlin: N
         (("history", "--since", "lately"), "--since"),
         (("stats", "--days", "0"), "--days"),
         (("export", "--format", "xml"), "csv or json"),
+        (("export", "-o", "/nonexistent-dir/x.csv"), "directory /nonexistent-dir does not exist"),
         (("routines", "pilates"), "unknown routine"),
         (("config", "set", "pain.severe", "eleven"), "whole number"),
         (("config", "set", "colour", "blue"), "unknown config key"),

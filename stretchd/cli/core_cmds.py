@@ -146,13 +146,19 @@ def export(
 
     if fmt not in ("csv", "json"):
         raise UsageError(f"--format must be csv or json, got {fmt!r}")
+    if output is not None:
+        output = output.expanduser().absolute()
+        if not output.parent.is_dir():
+            raise UsageError(f"--output: the directory {output.parent} does not exist")
+        if output.is_dir():
+            raise UsageError(f"--output: {output} is a directory")
     ctx = load_context()
     text = services.export_text(ctx.view().entries(), fmt)
     if output is None:
         typer.echo(text, nl=False)
     else:
         # The user's directory keeps its mode; the file itself is private (health data).
-        atomic_write(output.expanduser().absolute(), text.encode("utf-8"), private_dir=False)
+        atomic_write(output, text.encode("utf-8"), private_dir=False)
         typer.echo(f"Wrote {output} (private: mode 0600).")
 
 
