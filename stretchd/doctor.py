@@ -132,9 +132,21 @@ def check_daemon(paths: Paths, installed_as: str) -> Check:
     if reply is None:
         fix = DAEMON_FIXES.get(installed_as, DAEMON_FIXES[""])
         return _check("daemon", False, f"not running (nothing answers on {paths.control_socket})", fix)
-    fields = {k: v for k, v in reply.items() if k not in ("ok", "running")}
-    detail = "running" + (": " + "; ".join(f"{k} {show_value(v)}" for k, v in fields.items()) if fields else "")
-    return _check("daemon", True, detail)
+    return _check("daemon", True, describe_daemon(reply))
+
+
+def describe_daemon(reply: dict[str, Any]) -> str:
+    """One line from the daemon's status reply: ``running (pid 4242); next reminder 18:00 deep``."""
+    parts = [f"running (pid {reply.get('pid', '?')})"]
+    upcoming = reply.get("next") or []
+    if upcoming and isinstance(upcoming[0], dict):
+        parts.append(f"next reminder {upcoming[0].get('slot')} {upcoming[0].get('routine')}")
+    if reply.get("paused_until"):
+        parts.append(f"paused until {reply['paused_until']}")
+    last = reply.get("last_delivery")
+    if isinstance(last, dict) and last.get("outcome"):
+        parts.append(f"last delivery {last['outcome']}")
+    return "; ".join(parts)
 
 
 def check_service() -> tuple[Check, str]:

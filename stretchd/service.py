@@ -419,6 +419,34 @@ def start_detached(timeout: float = 8.0) -> str:
     return f"The daemon was started (pid {proc.pid}) but does not answer yet; check `stretchd status`"
 
 
+def stop_running_daemon(timeout: float = 3.0) -> str:
+    """Stop the daemon this user runs outside systemd (autostart, a terminal): SIGTERM by its pid."""
+    import signal
+    import time
+
+    from stretchd import control
+    from stretchd.paths import resolve
+
+    reply = control.request(resolve(), {"cmd": "status"}, timeout=1.0)
+    pid = reply.get("pid") if reply else None
+    if not isinstance(pid, int) or pid <= 1:
+        return ""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return ""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        if control.request(resolve(), {"cmd": "status"}, timeout=0.2) is None:
+            break
+        time.sleep(0.05)
+    return f"Stopped the daemon (pid {pid})"
+
+
 def uninstall(manager: Manager | None = None) -> list[str]:
     """Reverse ``install``: stop and disable the unit, remove it and reload; remove the autostart entry."""
     done: list[str] = []
@@ -440,7 +468,10 @@ def uninstall(manager: Manager | None = None) -> list[str]:
     desktop = autostart_path()
     if desktop.exists():
         _remove(desktop)
-        done.append(f"Removed {desktop} (a daemon it started keeps running until you log out)")
+        done.append(f"Removed {desktop}")
+        stopped = stop_running_daemon()
+        if stopped:
+            done.append(stopped)
     if not done:
         done.append(f"Nothing to remove: neither {path} nor {desktop} exists")
     return done

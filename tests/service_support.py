@@ -124,7 +124,8 @@ def daemon_stand_in() -> Iterator[list[dict[str, Any]]]:
             with conn:
                 request = json.loads(conn.makefile("rb").readline())
                 seen.append(request)
-                reply = {"ok": True, "running": True, "pid": 4242, "next": ["18:00 deep"], "server": "mock 1.0"}
+                reply = {"ok": True, "running": True, "pid": 4242, "server": "mock 1.0",  # the daemon's shape
+                         "next": [{"slot": "18:00", "routine": "deep", "at": "2026-11-24T18:00:00+01:00"}]}  # fmt: skip
                 conn.sendall(json.dumps(reply).encode() + b"\n")
 
     thread = threading.Thread(target=serve, daemon=True)

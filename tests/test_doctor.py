@@ -57,7 +57,7 @@ def test_with_a_notification_server_the_checks_pass_and_the_test_is_delivered(
     server = checks["notification-server"]["detail"]
     assert server.startswith("mock-notify")  # python-dbusmock's name for its server
     assert "actions yes, markup yes" in server
-    assert "pid 4242" in checks["daemon"]["detail"] and "next 18:00 deep" in checks["daemon"]["detail"]
+    assert checks["daemon"]["detail"] == "running (pid 4242); next reminder 18:00 deep"
     assert daemon_stand_in[-1] == {"cmd": "status"}
     assert checks["send-test"]["detail"].startswith("accepted by mock-notify")
     assert len(notification_server.notify_calls()) == before + 1

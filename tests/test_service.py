@@ -252,9 +252,7 @@ def test_status_shows_what_the_daemon_reports(
 ) -> None:
     r = cli("service", "status")
     assert r.code == 0
-    assert "daemon     running" in r.out
-    assert "  pid: 4242" in r.out
-    assert "  next: 18:00 deep" in r.out
+    assert "daemon     running (pid 4242); next reminder 18:00 deep" in r.out
     assert daemon_stand_in == [{"cmd": "status"}]
 
 
@@ -281,3 +279,17 @@ def test_logs_reads_the_user_journal_for_the_unit(cli: Cli, tmp_path: Path, monk
     r = cli("service", "logs")
     assert r.code == 5
     assert r.err.startswith("stretchd: error: journalctl is not installed")
+
+
+def test_autostart_install_starts_the_daemon_and_uninstall_stops_it(cli: Cli, no_user_manager: Path) -> None:
+    from stretchd import control
+    from stretchd.paths import resolve
+
+    r = cli("service", "install", "--autostart")
+    assert r.code == 0, r.err
+    assert "Started the daemon now (pid" in r.out
+    reply = control.request(resolve(), {"cmd": "status"})
+    assert reply is not None and reply["running"] is True
+    r = cli("service", "uninstall")
+    assert f"Stopped the daemon (pid {reply['pid']})" in r.out
+    assert control.request(resolve(), {"cmd": "status"}, timeout=0.5) is None

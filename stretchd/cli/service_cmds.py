@@ -63,7 +63,7 @@ def service_uninstall() -> None:
 
 
 def _status_lines(state: dict[str, Any], reply: dict[str, Any] | None) -> list[str]:
-    from stretchd.doctor import show_value
+    from stretchd.doctor import describe_daemon
 
     unit = f"{state['unit_file']} ({'installed' if state['installed'] else 'not installed'})"
     lines = [f"unit       {unit}"]
@@ -83,8 +83,7 @@ def _status_lines(state: dict[str, Any], reply: dict[str, Any] | None) -> list[s
     if reply is None:
         lines.append("daemon     not running (no answer on the control socket)")
     else:
-        lines.append("daemon     running")
-        lines += [f"  {key}: {show_value(value)}" for key, value in reply.items() if key not in ("ok", "running")]
+        lines.append(f"daemon     {describe_daemon(reply)}")
     return lines
 
 
