@@ -110,14 +110,6 @@ def check_cautions(paths: Paths) -> Check:
 # ---------------------------------------------------------------- processes
 
 
-def show_value(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(show_value(v) for v in value) or "none"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {show_value(v)}" for k, v in value.items())
-    return str(value)
-
-
 DAEMON_FIXES = {
     "systemd": "systemctl --user start stretchd.service (`stretchd service logs` shows why it stopped)",
     "autostart": "it starts at your next login; until then run `stretchd daemon &`",
