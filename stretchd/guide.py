@@ -384,9 +384,16 @@ class Alerts:
 @contextlib.contextmanager
 def ctrl_c_interrupts() -> Iterator[None]:
     """Ctrl-C raises KeyboardInterrupt here even when started with SIGINT ignored (e.g. a background job)."""
+    with _sigint_handled_by(signal.default_int_handler):
+        yield
+
+
+@contextlib.contextmanager
+def _sigint_handled_by(handler: Callable[[int, Any], Any]) -> Iterator[None]:
+    """SIGINT goes to ``handler`` inside the block, and back to what it was after."""
     try:
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    except ValueError:  # not the main thread
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: signals stay as they are
         yield
         return
     try:
@@ -517,15 +524,8 @@ def _deferred_sigint() -> Iterator[None]:
     def remember(signum: int, _frame: object) -> None:
         received.append(signum)
 
-    try:
-        previous = signal.signal(signal.SIGINT, remember)
-    except ValueError:
+    with _sigint_handled_by(remember):
         yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 __all__ = [

@@ -56,12 +56,8 @@ class SleepWatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._router is not None:
-            with contextlib.suppress(Exception):
-                await self._router.__aexit__(None, None, None)
-            self._router = None
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                await self._conn.close()
-            self._conn = None
+        from stretchd.notify.dbus_async import close_quietly
+
+        await close_quietly(self._router, self._conn)
+        self._router = self._conn = None
         self.active = False

@@ -165,15 +165,19 @@ class SessionNotifier:
         if self._filter is not None:
             self._filter.close()
             self._filter = None
-        if self._router is not None:
-            with contextlib.suppress(Exception):
-                await self._router.__aexit__(None, None, None)
-            self._router = None
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                await self._conn.close()
-            self._conn = None
+        await close_quietly(self._router, self._conn)
+        self._router = self._conn = None
         self.info, self.owner = None, None
+
+
+async def close_quietly(router: Any, conn: Any) -> None:
+    """Close a jeepney router and its connection; errors on the way out change nothing."""
+    if router is not None:
+        with contextlib.suppress(Exception):
+            await router.__aexit__(None, None, None)
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            await conn.close()
 
 
 def _error_name_field() -> Any:
