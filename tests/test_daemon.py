@@ -403,3 +403,21 @@ def test_done_pressed_in_dunst_logs_the_stretch(home: Path, tmp_path: Path) -> N
     assert r.returncode == 0, r.stderr[-2000:]
     (entry,) = [e for e in Store(resolve()).entries() if e.kind == "stretch"]
     assert entry.source == "notification"
+
+
+def test_logging_in_the_terminal_takes_the_reminder_off_the_screen(
+    home: Path, notification_server: MockNotificationServer
+) -> None:
+    write_config(home, [(clock_in(2), "deep"), (LATER, "deep")])
+    d = start_daemon(home)
+    try:
+        d.wait_ready()
+        wait_until(lambda: notify_records(notification_server), 6, "the reminder")
+        assert not [line for line in notification_server.log.read_text().splitlines() if "CloseNotification" in line]
+        r = subprocess.run([os.sys.executable, "-m", "stretchd", "done"], env=stretchd_env(), capture_output=True,
+                           text=True, timeout=30, check=False)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        wait_until(lambda: "CloseNotification 1" in notification_server.log.read_text(), 5, "the reminder closed")
+        assert d.process.poll() is None
+    finally:
+        assert d.stop() == 0

@@ -410,6 +410,7 @@ class Daemon:
             else:
                 log.warning("%s for %s %s not delivered: %s (%s); will retry", due.action, due.slot.day,
                             due.slot.label, delivery.outcome, delivery.detail)  # fmt: skip
+        await self._withdraw_done(now, entries)
         extra_wakeups = await self._run_planners(now, entries, docs)
         if decision.due:
             # What we just recorded changes what is next (nudges): ask once more, without sending.
@@ -424,6 +425,22 @@ class Daemon:
         if status != self._last_status:
             self._last_status = status
             sdnotify.notify(status)
+
+    async def _withdraw_done(self, now: datetime, entries: list[Any]) -> None:
+        """A reminder still on screen for a slot now done (logged in the terminal, say) is closed."""
+        if self.notifier is None or not self.by_id:
+            return
+        today = now.date()
+        done = slots.satisfied(today, self.settings.reminders, self.tz, entries)
+        for nid, doc in list(self.by_id.items()):
+            if (
+                doc.get("kind") in slots.SENDING_KINDS
+                and doc.get("day") == today.isoformat()
+                and doc.get("slot") in done
+            ):
+                del self.by_id[nid]
+                if await self.notifier.withdraw(nid):
+                    log.info("reminder for %s withdrawn: the stretch is logged", doc.get("slot"))
 
     async def _run_planners(self, now: datetime, entries: list[Any], docs: list[dict[str, Any]]) -> list[datetime]:
         """Other features' timed notifications (extensions.PLANNERS): sent and recorded like reminders."""

@@ -131,6 +131,21 @@ class SessionNotifier:
         assert self.info is not None
         return Delivery("delivered", "dbus", int(reply.body[0]), detail=f"{self.info.name} {self.info.version}")
 
+    async def withdraw(self, nid: int) -> bool:
+        """CloseNotification: take a reminder off the screen once it no longer applies; never raises."""
+        from jeepney import new_method_call
+
+        from stretchd.notify.dbus_blocking import _address
+
+        if self._router is None:
+            return False
+        msg = new_method_call(_address(), "CloseNotification", "u", (nid,))
+        try:
+            reply = await asyncio.wait_for(self._router.send_and_get_reply(msg), CALL_TIMEOUT)
+        except (OSError, asyncio.TimeoutError, ValueError, RuntimeError):
+            return False
+        return bool(reply.header.message_type.name != "error")
+
     async def _consume(self) -> None:
         from jeepney import HeaderFields
 
