@@ -78,12 +78,15 @@ class ControlServer:
                     reply = await self.handler(parse_request(line))
                 except (ValueError, asyncio.LimitOverrunError) as exc:
                     reply = {"ok": False, "error": f"bad request: {exc}"}
+                except (OSError, asyncio.TimeoutError):
+                    raise
+                except Exception as exc:  # a bug in one request must not end the server: answer, log it
+                    log.exception("control request failed")
+                    reply = {"ok": False, "error": f"internal error ({type(exc).__name__}); see the daemon's log"}
             writer.write(json.dumps(reply).encode() + b"\n")
             await writer.drain()
         except (OSError, asyncio.TimeoutError) as exc:
             log.debug("control connection ended: %s", exc)
-        except Exception:
-            log.exception("control request failed")
         finally:
             writer.close()
             with contextlib.suppress(Exception):
