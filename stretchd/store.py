@@ -81,21 +81,35 @@ def migrate(data: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 class AtomicJSONStorage(Storage):
-    """TinyDB storage: read by path every time; write temp + fsync + replace + fsync dir.
+    """TinyDB storage for one transaction: write temp + fsync + replace + fsync dir.
 
-    The caller holds the lock (see :meth:`Store.transaction`); TinyDB's own JSONStorage
-    overwrites in place and is not safe across processes (FINDINGS.md).
+    The caller holds the exclusive lock for the storage's whole life (see
+    :meth:`Store.transaction`), so no other process can change the file meanwhile: the first
+    read parses it by path, and later reads reuse what was last read or written instead of
+    parsing the whole history again for every TinyDB call. A new transaction gets a new storage
+    and sees other processes' writes. TinyDB's own JSONStorage overwrites in place and is not
+    safe across processes (FINDINGS.md).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, preloaded: dict[str, Any] | None = None) -> None:
         self.path = path
+        self._data = preloaded  # the file's content as of the last read or write, under the lock
 
     def read(self) -> dict[str, Any] | None:
-        return migrate(read_raw(self.path) or {}, self.path)
+        if self._data is None:
+            self._data = migrate(read_raw(self.path) or {}, self.path)
+        return self._data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-        atomic_write(self.path, payload.encode("utf-8"))
+        try:
+            atomic_write(self.path, payload.encode("utf-8"))
+        except BaseException:
+            # TinyDB changed the cached dict before asking us to write it: forget it, so a later
+            # read sees the file as it really is (unchanged).
+            self._data = None
+            raise
+        self._data = data
 
     def close(self) -> None:
         pass
@@ -287,11 +301,11 @@ class Store:
         """
         with locked(self.lock_path):
             # Refuse corrupt data before TinyDB sees it, so nothing is ever written to such a file.
-            data = read_raw(self.path)
-            if data is not None:
-                check_entries(migrate(data, self.path), self.path)
+            raw = read_raw(self.path)
+            data = migrate(raw or {}, self.path)
+            check_entries(data, self.path)
             remove_stale_temps(self.path)  # left by a writer killed mid-write; we hold the lock
-            db = TinyDB(self.path, storage=AtomicJSONStorage)
+            db = TinyDB(self.path, storage=AtomicJSONStorage, preloaded=data)  # parsed once per transaction
             try:
                 yield Txn(db)
             finally:
