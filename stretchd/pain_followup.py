@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from stretchd.core import pain as core_pain
-from stretchd.daemon import extensions
+from stretchd.daemon import extensions, ops
 
 if TYPE_CHECKING:
     from stretchd.config import Settings
@@ -18,13 +18,6 @@ if TYPE_CHECKING:
 KIND = "pain-followup"
 RETRY = timedelta(minutes=10)  # after a failed delivery; a server that appears is noticed sooner
 log = logging.getLogger("stretchd.daemon")
-
-
-def _stamp(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def plan(
@@ -40,7 +33,7 @@ def plan(
     if fu is None:
         pending = core_pain.pending_follow_up(entries, minutes, sent)
         return [], pending.due_at if pending is not None and pending.due_at > now else None
-    failed = [t for d in mine if d.get("ref") == fu.key and (t := _stamp(d.get("at"))) is not None]
+    failed = [t for d in mine if d.get("ref") == fu.key and (t := ops.parse_stamp(d.get("at"))) is not None]
     if failed and now - max(failed) < RETRY:
         return [], max(failed) + RETRY
     record = {"kind": KIND, "ref": fu.key, "report": fu.report_uid, "at": now.isoformat()}
