@@ -12,6 +12,7 @@ from typing import Any
 
 from stretchd.errors import StorageWriteError, StretchdError, UnavailableError
 from stretchd.fsutil import atomic_write, describe_oserror, fsync_dir
+from stretchd.paths import Paths
 
 UNIT_NAME = "stretchd.service"
 DESKTOP_NAME = "stretchd.desktop"
@@ -419,15 +420,19 @@ def start_detached(timeout: float = 8.0) -> str:
     return f"The daemon was started (pid {proc.pid}) but does not answer yet; check `stretchd status`"
 
 
-def stop_running_daemon(timeout: float = 3.0) -> str:
-    """Stop the daemon this user runs outside systemd (autostart, a terminal): SIGTERM by its pid."""
+def stop_running_daemon(paths: Paths | None = None, timeout: float = 3.0) -> str:
+    """Stop the daemon this user runs outside systemd (autostart, a terminal): SIGTERM by its pid.
+
+    Returns what was done, or "" when no daemon answered. Waits until it no longer answers.
+    """
     import signal
     import time
 
     from stretchd import control
     from stretchd.paths import resolve
 
-    reply = control.request(resolve(), {"cmd": "status"}, timeout=1.0)
+    paths = paths or resolve()
+    reply = control.request(paths, {"cmd": "status"}, timeout=1.0)
     pid = reply.get("pid") if reply else None
     if not isinstance(pid, int) or pid <= 1:
         return ""
@@ -436,13 +441,7 @@ def stop_running_daemon(timeout: float = 3.0) -> str:
     except (ProcessLookupError, PermissionError):
         return ""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        if control.request(resolve(), {"cmd": "status"}, timeout=0.2) is None:
-            break
+    while time.monotonic() < deadline and control.request(paths, {"cmd": "status"}, timeout=0.2) is not None:
         time.sleep(0.05)
     return f"Stopped the daemon (pid {pid})"
 

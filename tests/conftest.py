@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -40,29 +39,12 @@ def home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPat
 
 
 def stop_daemon_in(home: Path) -> None:
-    from stretchd import control
     from stretchd.paths import Paths
+    from stretchd.service import stop_running_daemon
 
     paths = Paths(home / "config", home / "data", home / "run")
-    if not paths.control_socket.exists():
-        return
-    reply = control.request(paths, {"cmd": "status"}, timeout=1.0)
-    pid = reply.get("pid") if reply else None
-    if isinstance(pid, int) and pid > 1:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and alive(pid):
-            time.sleep(0.05)
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting to be reaped counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
+    if paths.control_socket.exists():
+        stop_running_daemon(paths, timeout=5.0)
 
 
 @dataclass
