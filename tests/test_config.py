@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import time
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from stretchd import config
 from stretchd.errors import ConfigError
+from tests.conftest import CliResult
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "config" / "config.toml"
@@ -115,3 +117,15 @@ def test_cli_values_are_checked_against_the_spec(key: str, raw: str, message: st
 
     with pytest.raises(UsageError, match=message):
         config.coerce_cli_value(key, raw)
+
+
+def test_config_check_escapes_control_characters_from_the_file(cli: Callable[..., CliResult]) -> None:
+    from stretchd.paths import resolve
+
+    path = resolve().config_file
+    path.parent.mkdir(parents=True)
+    path.write_text('[reminder]\n"\\u001b[2Jcolour" = 1\n')  # a quoted key holding ESC (a TOML escape)
+    r = cli("config", "check")
+    assert r.code == 0
+    assert "\x1b" not in r.err
+    assert "warning: reminder.\\x1b[2Jcolour: unknown key, ignored" in r.err

@@ -119,6 +119,9 @@ def baseline(cli: Callable[..., CliResult], home: Path) -> dict[str, bytes | Non
 @example(args=["done", "--at", f"-{10**30}d"])
 @example(args=["history", "--since", f"-{10**25}"])
 @example(args=["skip", "--date", "-1000000000d"])
+# Found by this test: control characters in the input were echoed raw, splitting the one line.
+@example(args=["skip", "\x1e\x1e"])
+@example(args=["done", "--at", "\x1b[31m08:00"])
 @example(args=["done", "--at", "0001-01-01T00:00+05:00", "--note", "<b>&" * 700])
 def test_no_traceback_exit_0_or_2_and_data_unchanged_on_2(
     cli: Callable[..., CliResult], home: Path, baseline: dict[str, bytes | None], args: list[str]

@@ -89,7 +89,10 @@ def build_app(only: str | None = None) -> typer.Typer:
 
 
 def err(message: str) -> None:
-    click.echo(f"stretchd: {message}", err=True)
+    """One line on stderr (what the user typed may be in it: see ``printable``)."""
+    from stretchd.cli.common import printable
+
+    click.echo(f"stretchd: {printable(message)}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

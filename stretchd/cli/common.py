@@ -18,6 +18,12 @@ def load_context() -> Context:
     return Context.load()
 
 
+def printable(text: str) -> str:
+    """Control characters shown escaped (``\\x1b``): text quoting user input or a file can then
+    neither break an error's one line nor reach the terminal as escape sequences."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from stretchd.cli import registry
-from stretchd.cli.common import echo_json, poke_daemon
+from stretchd.cli.common import echo_json, poke_daemon, printable
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
@@ -59,7 +59,7 @@ def config_show(as_json: JsonFlag = False) -> None:
     for r in settings.reminders:
         typer.echo(f"reminder {r.label} {r.routine}")
     for w in settings.warnings:
-        typer.echo(f"warning: {w}", err=True)
+        typer.echo(printable(f"warning: {w}"), err=True)
 
 
 @config_app.command("get")
@@ -103,10 +103,10 @@ def config_check() -> None:
         settings = config.load(path)
     except ConfigError as exc:
         for problem in exc.problems:
-            typer.echo(f"{path}: {problem}", err=True)
+            typer.echo(printable(f"{path}: {problem}"), err=True)
         raise typer.Exit(2) from None
     for w in settings.warnings:
-        typer.echo(f"{path}: warning: {w}", err=True)
+        typer.echo(printable(f"{path}: warning: {w}"), err=True)
     typer.echo(f"{path}: ok" if path.exists() else f"{path} does not exist: using the defaults (ok)")
 
 
