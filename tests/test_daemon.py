@@ -163,6 +163,8 @@ def test_no_server_is_recorded_then_delivered_when_a_server_appears(home: Path, 
         server = start_mock_notification_server(session_bus, tmp_path)
         try:
             wait_until(lambda: notify_records(server), 5, "the retried reminder")
+            # The server logs the Notify before the daemon has its reply and records it.
+            wait_until(lambda: len(sent_docs(home)) == 2, 5, "the delivery recorded")
             assert [doc["outcome"] for doc in sent_docs(home)] == ["no-server", "delivered"]
             assert d.process.poll() is None
         finally:

@@ -288,7 +288,10 @@ class Daemon:
         return None
 
     async def _action(self, nid: int, key: str) -> None:
-        doc = self._find_sent(nid)
+        # Sending and recording a notification happen under the tick lock: a press that arrives
+        # right after Notify's reply waits here until its record exists, instead of being lost.
+        async with self._tick_lock:
+            doc = self._find_sent(nid)
         if doc is None or key == "default":
             return
         now = self.clock.now()
@@ -583,14 +586,15 @@ class Daemon:
             return {"ok": False, "error": "actions must be a list of [key, label] pairs"}
         n = Notification(summary, body, acts, expire_ms=int(self.settings["reminder.expire_minutes"]) * 60_000,
                          category=f"x-stretchd.{kind}")  # fmt: skip
-        delivery = await self._send(n)
-        now = self.clock.now()
-        doc = {"kind": "notify", "notify_kind": kind, "ref": req.get("ref"), "day": now.date().isoformat(),
-               "slot": "", "at": now.isoformat(), "outcome": delivery.outcome, "backend": delivery.backend,
-               "id": delivery.id, "detail": delivery.detail}  # fmt: skip
-        self._record(doc)
-        if delivery.id is not None and delivery.outcome == "delivered":
-            self.by_id[delivery.id] = doc
+        async with self._tick_lock:  # recorded before a press on it is looked up (see _action)
+            delivery = await self._send(n)
+            now = self.clock.now()
+            doc = {"kind": "notify", "notify_kind": kind, "ref": req.get("ref"), "day": now.date().isoformat(),
+                   "slot": "", "at": now.isoformat(), "outcome": delivery.outcome, "backend": delivery.backend,
+                   "id": delivery.id, "detail": delivery.detail}  # fmt: skip
+            self._record(doc)
+            if delivery.id is not None and delivery.outcome == "delivered":
+                self.by_id[delivery.id] = doc
         return {"ok": True, "delivery": {"outcome": delivery.outcome, "backend": delivery.backend,
                                          "id": delivery.id, "detail": delivery.detail}}  # fmt: skip
 
